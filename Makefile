@@ -1,0 +1,70 @@
+# tote - build with plain make: see docs/build.md for why.
+#
+#   make                 build/tote-oci (optimised, warnings on)
+#   make asan            build-asan/: the same with AddressSanitizer + UBSan
+#   make unit            build the cmocka unit tests into $(BUILD)/tests/unit/
+#   make fuzz            build/fuzz/config_fuzzer (clang + libFuzzer)
+#   make image           build/rootfs: the built-in busybox image (offline)
+#   make check           everything tests/run.sh runs
+
+CC       ?= gcc
+BUILD    ?= build
+CFLAGS   ?= -O2 -g
+PKGS     := jansson libcap libseccomp
+WARN     := -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Werror=implicit-function-declaration
+BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS))
+LIBS     := $(shell pkg-config --libs $(PKGS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+ifeq ($(SAN),1)
+  CFLAGS  += $(SAN_FLAGS)
+  LDFLAGS += $(SAN_FLAGS)
+endif
+
+LIB_SRCS  := $(sort $(wildcard src/util/*.c src/runtime/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+OCI_SRCS  := $(sort $(wildcard src/cli/oci*.c src/cli/cli_*.c))
+OCI_OBJS  := $(OCI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+
+.PHONY: all asan unit fuzz image check clean
+all: $(BUILD)/tote-oci
+
+$(BUILD)/libtote.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tote-oci: $(OCI_OBJS) $(BUILD)/libtote.a
+	$(CC) $(LDFLAGS) -o $@ $(OCI_OBJS) $(BUILD)/libtote.a $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtote.a
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtote.a $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+
+unit: $(UNIT_BINS)
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 all unit
+
+fuzz: $(BUILD)/fuzz/config_fuzzer
+$(BUILD)/fuzz/config_fuzzer: tests/fuzz/config_fuzzer.c $(LIB_SRCS)
+	@mkdir -p $(@D)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+
+image: build/rootfs/bin/busybox
+build/rootfs/bin/busybox: tests/image/mkrootfs.sh tests/image/probe.c
+	tests/image/mkrootfs.sh build/rootfs
+
+check: all unit image
+	tests/run.sh
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(OCI_OBJS:.o=.d)

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# setup.sh - on a Debian 12 machine, as root: install what tote needs to
+# build, run and be tested, build it, make the built-in busybox image, and
+# run a demo container from it.  Safe to run again: each step is skipped or
+# redone cleanly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential pkg-config clang libclang-rt-14-dev          # compilers, sanitizers, libFuzzer
+  libjansson-dev libseccomp-dev libcap-dev                     # runtime libraries
+  libcmocka-dev bats bats-assert bats-support jq               # tests
+  busybox-static                                               # the built-in image
+  runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup.sh: missing packages (${missing[*]}): run this script as root" >&2
+    exit 1
+  fi
+  echo "setup.sh: installing ${missing[*]}"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+make -j"$(nproc)" all
+make image
+
+# The demo: a bundle whose rootfs is the built-in busybox image.
+demo=build/demo
+rm -rf "$demo"
+mkdir -p "$demo"
+ln -s ../rootfs "$demo/rootfs"
+build/tote-oci spec --bundle "$demo"
+jq '.process.terminal = false
+    | .process.args = ["sh", "-c", "echo \"hello from $(hostname): $(busybox | head -1)\""]' \
+  "$demo/config.json" > "$demo/config.json.new"
+mv "$demo/config.json.new" "$demo/config.json"
+build/tote-oci --root build/demo-state run --bundle "$demo" "tote-demo-$$"

@@ -1,0 +1,73 @@
+/* oci_features.c - `features`: what this tote-oci implements, as the
+ * runtime-spec's features.md describes it.  Only what is really supported
+ * is listed as such. */
+#include <ctype.h>
+#include <stdio.h>
+#include <sys/capability.h>
+
+#include "cli/oci.h"
+#include "runtime/config.h"
+#include "runtime/hooks.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static json_t *string_array(const char *const *v) {
+  json_t *a = json_array();
+  for (; *v; v++)
+    json_array_append_new(a, json_string(*v));
+  return a;
+}
+
+static json_t *capabilities(void) {
+  json_t *a = json_array();
+  for (int v = 0; v <= CAP_LAST_CAP; v++) {
+    char *name = cap_to_name(v);
+    if (name == NULL)
+      continue;
+    _cleanup_free_ char *upper = xstrdup(name);
+    cap_free(name);
+    for (char *p = upper; *p; p++)
+      *p = (char)toupper((unsigned char)*p);
+    json_array_append_new(a, json_string(upper));
+  }
+  return a;
+}
+
+static json_t *linux_features(void) {
+  json_t *ns = json_array();
+  for (int t = 0; t < RT_NS_COUNT; t++)
+    json_array_append_new(ns, json_string(rt_ns_name(t)));
+  return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}, "
+                   "s:{s:b}, s:{s:{s:b}}, s:{s:b}}",
+                   "namespaces", ns, "capabilities", capabilities(),
+                   "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
+                   "seccomp", "enabled", 0,
+                   "apparmor", "enabled", 0,
+                   "selinux", "enabled", 0,
+                   "intelRdt", "enabled", 0,
+                   "mountExtensions", "idmap", "enabled", 1,
+                   "netDevices", "enabled", 0);
+}
+
+static int do_features(const struct rt_context *ctx, int argc, char **argv, tote_err **err) {
+  (void)ctx;
+  int i = oci_parse(&oci_features_cmd, argc, argv, 0, err);
+  if (i < 0)
+    return i;
+  static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
+                                      "startContainer", "poststart",     "poststop", NULL};
+  json_t *opts = json_array();
+  for (size_t k = 0; config_mount_option_name(k); k++)
+    json_array_append_new(opts, json_string(config_mount_option_name(k)));
+  json_t *f = json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s}}", "ociVersionMin", "1.0.0",
+                        "ociVersionMax", TOTE_OCI_SPEC_VERSION, "hooks", string_array(hooks),
+                        "mountOptions", opts, "linux", linux_features(), "annotations",
+                        "org.tote.version", TOTE_VERSION);
+  int r = oci_print_json(f, err);
+  json_decref(f);
+  return r;
+}
+
+const struct oci_cmd oci_features_cmd = {"features", "",
+                                         "print the features this runtime implements (JSON)",
+                                         do_features, (const struct cli_opt[]){{NULL}}, false};

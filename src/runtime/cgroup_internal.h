@@ -1,0 +1,142 @@
+/* cgroup_internal.h - what the cgroup files share, and the pure parts that
+ * unit tests drive with strings: mountinfo and /proc/self/cgroup parsing,
+ * path resolution, resource validation and device rule formatting.
+ *
+ * Layering: cgroup_parse.c (pure text and paths), cgroup_resources.c
+ * (linux.resources validation and dispatch), cgroup.c (create, enter, freeze,
+ * kill, destroy, state JSON), and one backend per cgroup version behind
+ * struct cg_backend (cgroup_v1.c, cgroup_v2.c). */
+#ifndef TOTE_RUNTIME_CGROUP_INTERNAL_H
+#define TOTE_RUNTIME_CGROUP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/cgroup.h"
+
+struct tote_err;
+
+/* One mounted hierarchy, and the container's place in it. */
+struct cg_hier {
+  bool v2;            /* cgroup2, else a v1 hierarchy */
+  char *dev;          /* "major:minor" of the superblock (dedupes bind mounts) */
+  char *mount;        /* mount point, e.g. /sys/fs/cgroup/pids */
+  char *root;         /* the mount's root inside the hierarchy, usually "/" */
+  char **controllers; /* v1: from the super options; v2: cgroup.controllers at
+                         the mount point (NULL-terminated, may be empty) */
+  char *name;         /* v1 named hierarchy ("systemd" for name=systemd), or NULL */
+  /* The container's cgroup (filled by cgroup_create / cgroup_from_json): */
+  char *path;         /* below the mount point, e.g. "/tote/ID" */
+  char *dir;          /* mount + path; NULL when skipped (rootless) */
+  char **created;     /* directories tote created, outermost first (NULL-terminated) */
+};
+
+struct cgroup {
+  char *path;   /* cgroup_path(): the primary hierarchy's path */
+  bool rootless;
+  struct cg_hier *h;
+  size_t n;
+};
+
+/* One line of /proc/self/cgroup: "ID:CONTROLLERS:PATH". */
+struct cg_proc_entry {
+  int id;            /* 0 is the cgroup2 entry */
+  char *controllers; /* "cpu,cpuacct", "name=systemd", "" for cgroup2 */
+  char *path;        /* absolute in the hierarchy */
+};
+
+/* ---- cgroup_parse.c: pure ---- */
+
+/* The cgroup and cgroup2 mounts of a mountinfo text, one per hierarchy (the
+ * first mount of each superblock; a mount hidden by a later mount on the same
+ * point or above it is dropped).  v2 controllers are left empty: the caller
+ * reads cgroup.controllers.  Fails only on a malformed cgroup line. */
+int cg_parse_mountinfo(const char *text, struct cg_hier **out, size_t *n, struct tote_err **err);
+enum cg_layout cg_layout_of(const struct cg_hier *h, size_t n);
+int cg_parse_proc_cgroup(const char *text, struct cg_proc_entry **out, size_t *n,
+                         struct tote_err **err);
+void cg_proc_entries_free(struct cg_proc_entry *e, size_t n);
+/* The entry of /proc/self/cgroup that belongs to hierarchy h, or NULL. */
+const struct cg_proc_entry *cg_proc_entry_for(const struct cg_hier *h,
+                                              const struct cg_proc_entry *e, size_t n);
+bool cg_hier_has(const struct cg_hier *h, const char *controller);
+
+/* "/a//./b/" -> "/a/b"; "a/b" -> "a/b"; "/" or "." -> "/" or "".  ".." is
+ * refused.  The result keeps whether the input was absolute. */
+char *cg_clean_path(const char *p, struct tote_err **err);
+/* Path of the container's cgroup below mount point of h: cgroups_path is
+ * absolute (taken as is) or relative (joined to own, the process's cgroup in
+ * the hierarchy, made relative to the mount root).  Refuses "..", and a
+ * result that is the hierarchy root or the caller's own cgroup. */
+char *cg_resolve_path(const struct cg_hier *h, const char *cgroups_path, const char *own,
+                      struct tote_err **err);
+/* "/tote/<id>"; the id must be one path component. */
+char *cg_default_path(const char *id, struct tote_err **err);
+/* Parse cgroup.procs text and append to *pids (grown with xrealloc). */
+int cg_parse_pids(const char *text, pid_t **pids, size_t *n, struct tote_err **err);
+/* Sort and drop duplicates. */
+void cg_pids_uniq(pid_t *pids, size_t *n);
+
+/* ---- cgroup_resources.c ---- */
+
+/* A v1 devices rule, ready for devices.allow (allow) or devices.deny. */
+struct cg_dev_rule {
+  bool allow;
+  char text[48]; /* "c 10:229 rw", "b *:* m", "a" */
+};
+
+/* Validate linux.resources (NULL is fine).  have_v1_devices: a v1 devices
+ * hierarchy exists; without it a non-empty devices list is refused. */
+int cg_validate_resources(json_t *resources, bool have_v1_devices, struct tote_err **err);
+/* linux.resources.devices -> rules in order.  An "a" rule narrower than
+ * "all devices, rwm" becomes one "c" and one "b" rule (the kernel reads a
+ * leading "a" as everything).  *out is malloc'd. */
+int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n,
+                    struct tote_err **err);
+
+/* ---- cgroup.c: shared helpers ---- */
+
+/* Write value to dir/file in one write(2), as cgroup files expect. */
+int cg_write(const char *dir, const char *file, const char *value, struct tote_err **err);
+/* Read dir/file, trailing whitespace removed. */
+char *cg_read(const char *dir, const char *file, struct tote_err **err);
+/* The hierarchy that holds controller (v1 first, then cgroup2), or NULL. */
+struct cg_hier *cg_find(struct cgroup *cg, const char *controller);
+void cg_hiers_free(struct cg_hier *h, size_t n);
+void cg_sleep_ms(long ms);
+/* The mounted hierarchies of this process (mountinfo + cgroup2 controllers). */
+int cg_detect(struct cg_hier **out, size_t *n, struct tote_err **err);
+
+/* ---- backends ---- */
+
+struct cg_backend {
+  const char *name;
+  /* Prepare a directory tote just created (v1 cpuset: copy cpus/mems from
+   * the parent; v2: nothing - see delegate). */
+  int (*init_dir)(const char *parent, const char *dir, struct tote_err **err);
+  /* v2: enable in an intermediate directory tote created the controllers its
+   * children need.  NULL on v1. */
+  int (*delegate)(const char *dir, struct tote_err **err);
+  int (*set_devices)(const char *dir, const struct cg_dev_rule *rules, size_t n,
+                     struct tote_err **err);
+  int (*set_pids)(const char *dir, int64_t limit, struct tote_err **err);
+  int (*set_memory)(const char *dir, int64_t limit, struct tote_err **err);
+  int (*freeze)(const char *dir, bool frozen, struct tote_err **err);
+  int (*is_frozen)(const char *dir, bool *frozen, struct tote_err **err);
+  /* Kill everything at once (cgroup.kill); 1 when done, 0 when unsupported. */
+  int (*kill_all)(const char *dir, struct tote_err **err);
+};
+
+extern const struct cg_backend cg_backend_v1;
+extern const struct cg_backend cg_backend_v2;
+
+static inline const struct cg_backend *cg_backend_of(const struct cg_hier *h) {
+  return h->v2 ? &cg_backend_v2 : &cg_backend_v1;
+}
+
+/* How long freeze waits for the state to settle (tests may lower it). */
+#define CG_FREEZE_TIMEOUT_MS 5000
+
+#endif

@@ -1,0 +1,336 @@
+/* cgroup_resources.c - linux.resources: what tote implements (devices,
+ * pids.limit, memory.limit), what it refuses, and applying it through the
+ * backend of the hierarchy that holds each controller. */
+#include "runtime/cgroup_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define WHERE "linux.resources"
+
+/* ---- what is refused ---- */
+
+/* A field tote does not implement.  zero_unset: 0, false and "" mean "not
+ * set" (as in runc, and as Docker writes "cpu": {"shares": 0}), so they pass;
+ * otherwise any present value but null is refused (swappiness 0 is real). */
+struct refused {
+  const char *name;
+  bool zero_unset;
+};
+
+struct section {
+  const char *name;
+  const struct refused *fields; /* NULL: the whole section must be empty */
+  size_t n;
+};
+
+static const struct refused memory_refused[] = {
+    {"reservation", true},       {"swap", true},          {"kernel", true},
+    {"kernelTCP", true},         {"swappiness", false},   {"disableOOMKiller", true},
+    {"useHierarchy", true},      {"checkBeforeUpdate", true},
+};
+static const struct refused cpu_refused[] = {
+    {"shares", true}, {"quota", true},           {"burst", true},          {"period", true},
+    {"realtimeRuntime", true},   {"realtimePeriod", true}, {"cpus", true}, {"mems", true},
+    {"idle", true},
+};
+static const struct refused blockio_refused[] = {
+    {"weight", true},
+    {"leafWeight", true},
+    {"weightDevice", true},
+    {"throttleReadBpsDevice", true},
+    {"throttleWriteBpsDevice", true},
+    {"throttleReadIOPSDevice", true},
+    {"throttleWriteIOPSDevice", true},
+};
+static const struct refused network_refused[] = {{"classID", true}, {"priorities", true}};
+
+#define FIELDS(a) a, sizeof a / sizeof a[0]
+static const struct section sections[] = {
+    {"memory", FIELDS(memory_refused)},     {"cpu", FIELDS(cpu_refused)},
+    {"blockIO", FIELDS(blockio_refused)},   {"network", FIELDS(network_refused)},
+    {"hugepageLimits", NULL, 0},            {"rdma", NULL, 0},
+    {"unified", NULL, 0},
+};
+
+static bool is_empty(json_t *v, bool zero_unset) {
+  if (v == NULL || json_is_null(v))
+    return true;
+  if (json_is_object(v))
+    return json_object_size(v) == 0;
+  if (json_is_array(v))
+    return json_array_size(v) == 0;
+  if (!zero_unset)
+    return false;
+  if (json_is_string(v))
+    return json_string_length(v) == 0;
+  if (json_is_integer(v))
+    return json_integer_value(v) == 0;
+  if (json_is_real(v))
+    return json_real_value(v) == 0.0;
+  return json_is_false(v);
+}
+
+static int check_section(json_t *res, const struct section *s, tote_err **err) {
+  json_t *v = json_object_get(res, s->name);
+  if (is_empty(v, false))
+    return 0;
+  if (s->fields == NULL) {
+    if (json_is_object(v) && json_object_size(v) > 0) {
+      const char *key = json_object_iter_key(json_object_iter(v));
+      return err_set(err, 0, WHERE ".%s[\"%s\"] is not supported yet", s->name, key);
+    }
+    return err_set(err, 0, WHERE ".%s is not supported yet", s->name);
+  }
+  if (!json_is_object(v))
+    return err_set(err, 0, WHERE ".%s must be an object", s->name);
+  for (size_t i = 0; i < s->n; i++)
+    if (!is_empty(json_object_get(v, s->fields[i].name), s->fields[i].zero_unset))
+      return err_set(err, 0, WHERE ".%s.%s is not supported yet", s->name, s->fields[i].name);
+  return 0;
+}
+
+/* ---- what is implemented ---- */
+
+/* An optional integer field: *set tells whether it was given (null = not). */
+static int get_int(json_t *obj, const char *key, const char *where, bool *set, int64_t *v,
+                   tote_err **err) {
+  json_t *j = json_object_get(obj, key);
+  *set = false;
+  if (j == NULL || json_is_null(j))
+    return 0;
+  if (!json_is_integer(j))
+    return err_set(err, 0, "%s.%s must be an integer", where, key);
+  *set = true;
+  *v = json_integer_value(j);
+  return 0;
+}
+
+static int get_section(json_t *res, const char *name, json_t **out, tote_err **err) {
+  *out = json_object_get(res, name);
+  if (*out && json_is_null(*out))
+    *out = NULL;
+  if (*out && !json_is_object(*out))
+    return err_set(err, 0, WHERE ".%s must be an object", name);
+  return 0;
+}
+
+static int pids_limit(json_t *res, bool *set, int64_t *limit, tote_err **err) {
+  json_t *p;
+  *set = false;
+  if (get_section(res, "pids", &p, err) < 0)
+    return -1;
+  return p ? get_int(p, "limit", WHERE ".pids", set, limit, err) : 0;
+}
+
+static int memory_limit(json_t *res, bool *set, int64_t *limit, tote_err **err) {
+  json_t *m;
+  *set = false;
+  if (get_section(res, "memory", &m, err) < 0)
+    return -1;
+  if (m == NULL || get_int(m, "limit", WHERE ".memory", set, limit, err) < 0)
+    return m ? -1 : 0;
+  if (*set && *limit < -1)
+    return err_set(err, 0, WHERE ".memory.limit must be -1 (unlimited) or a number of bytes");
+  if (*set && *limit == 0)
+    *set = false; /* 0 is "not set", as in runc: no process fits in 0 bytes */
+  return 0;
+}
+
+static int device_rule(json_t *d, size_t i, struct cg_dev_rule *out, size_t *n,
+                       tote_err **err) {
+  if (!json_is_object(d))
+    return err_set(err, 0, WHERE ".devices[%zu] must be an object", i);
+  json_t *allow = json_object_get(d, "allow");
+  if (!json_is_boolean(allow))
+    return err_set(err, 0, WHERE ".devices[%zu].allow is required and must be a boolean", i);
+  json_t *jt = json_object_get(d, "type");
+  const char *type = "a";
+  if (jt && !json_is_null(jt)) {
+    type = json_is_string(jt) ? json_string_value(jt) : "";
+    if (strcmp(type, "a") != 0 && strcmp(type, "b") != 0 && strcmp(type, "c") != 0)
+      return err_set(err, 0, WHERE ".devices[%zu].type must be \"a\", \"b\" or \"c\"", i);
+  }
+  char num[2][16];
+  const char *keys[2] = {"major", "minor"};
+  bool wild = true;
+  for (int k = 0; k < 2; k++) {
+    char where[64];
+    snprintf(where, sizeof where, WHERE ".devices[%zu]", i);
+    bool set;
+    int64_t v = -1;
+    if (get_int(d, keys[k], where, &set, &v, err) < 0)
+      return -1;
+    if (v < -1 || v > UINT32_MAX)
+      return err_set(err, 0, "%s.%s must be -1 (any) or a device number", where, keys[k]);
+    if (v == -1)
+      snprintf(num[k], sizeof num[k], "*");
+    else
+      snprintf(num[k], sizeof num[k], "%" PRId64, v), wild = false;
+  }
+  json_t *ja = json_object_get(d, "access");
+  const char *acc = "";
+  if (ja && !json_is_null(ja) && !json_is_string(ja))
+    return err_set(err, 0, WHERE ".devices[%zu].access must be a string", i);
+  if (ja && json_is_string(ja))
+    acc = json_string_value(ja);
+  char access[4] = "";
+  size_t an = 0;
+  for (const char *p = "rwm"; *p; p++)
+    if (strchr(acc, *p) || *acc == '\0')
+      access[an++] = *p;
+  access[an] = '\0';
+  if (strspn(acc, "rwm") != strlen(acc))
+    return err_set(err, 0, WHERE ".devices[%zu].access \"%s\": only r, w and m are allowed", i,
+                   acc);
+  bool is_allow = json_is_true(allow);
+  if (type[0] == 'a' && wild && an == 3) {
+    out[(*n)++] = (struct cg_dev_rule){.allow = is_allow, .text = "a"};
+    return 0;
+  }
+  /* The kernel takes a rule starting with "a" as all devices and all access:
+   * a narrower "a" rule is the same rule for both char and block devices. */
+  const char *types = type[0] == 'a' ? "cb" : type;
+  for (const char *t = types; *t; t++) {
+    struct cg_dev_rule *r = &out[(*n)++];
+    r->allow = is_allow;
+    snprintf(r->text, sizeof r->text, "%c %s:%s %s", *t, num[0], num[1], access);
+  }
+  return 0;
+}
+
+int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n, tote_err **err) {
+  *out = NULL;
+  *n = 0;
+  if (devices == NULL || json_is_null(devices))
+    return 0;
+  if (!json_is_array(devices))
+    return err_set(err, 0, WHERE ".devices must be an array");
+  _cleanup_free_ struct cg_dev_rule *rules =
+      xcalloc_array(2 * json_array_size(devices) + 1, sizeof *rules);
+  size_t count = 0, i;
+  json_t *d;
+  json_array_foreach(devices, i, d) {
+    if (device_rule(d, i, rules, &count, err) < 0)
+      return -1;
+  }
+  *out = steal_ptr(&rules);
+  *n = count;
+  return 0;
+}
+
+int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
+  if (res == NULL || json_is_null(res))
+    return 0;
+  if (!json_is_object(res))
+    return err_set(err, 0, WHERE " must be an object");
+  for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++)
+    if (check_section(res, &sections[i], err) < 0)
+      return -1;
+  bool set;
+  int64_t v;
+  if (pids_limit(res, &set, &v, err) < 0 || memory_limit(res, &set, &v, err) < 0)
+    return -1;
+  _cleanup_free_ struct cg_dev_rule *rules = NULL;
+  size_t n;
+  if (cg_device_rules(json_object_get(res, "devices"), &rules, &n, err) < 0)
+    return -1;
+  if (n > 0 && !have_v1_devices)
+    return err_set(err, 0, WHERE ".devices is not supported on cgroup v2 yet");
+  return 0;
+}
+
+static bool have_v1_devices(const struct cg_hier *h, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!h[i].v2 && cg_hier_has(&h[i], "devices"))
+      return true;
+  return false;
+}
+
+int cgroup_check_resources(json_t *resources, tote_err **err) {
+  struct cg_hier *h = NULL;
+  size_t n = 0;
+  tote_err *ignored = NULL;
+  /* No cgroup fs here: judge the config alone; cgroup_create will say what
+   * is missing. */
+  bool v1_devices = true;
+  if (cg_detect(&h, &n, &ignored) == 0)
+    v1_devices = have_v1_devices(h, n);
+  err_free(&ignored);
+  cg_hiers_free(h, n);
+  return cg_validate_resources(resources, v1_devices, err);
+}
+
+/* ---- applying ---- */
+
+/* The hierarchy for controller, or an error saying why there is none. */
+static struct cg_hier *target(struct cgroup *cg, const char *ctrl, const char *field,
+                              tote_err **err) {
+  struct cg_hier *h = cg_find(cg, ctrl);
+  if (h == NULL) {
+    err_set(err, ENOENT, "%s: no cgroup hierarchy has the %s controller", field, ctrl);
+    return NULL;
+  }
+  if (h->dir == NULL) {
+    err_set(err, EACCES,
+            "%s: cannot set limits without a writable %s cgroup (rootless without "
+            "cgroup delegation: remove the limit or delegate %s)",
+            field, ctrl, h->mount);
+    return NULL;
+  }
+  return h;
+}
+
+static int apply_devices(struct cgroup *cg, json_t *res, tote_err **err) {
+  _cleanup_free_ struct cg_dev_rule *rules = NULL;
+  size_t n;
+  if (cg_device_rules(json_object_get(res, "devices"), &rules, &n, err) < 0)
+    return -1;
+  if (n == 0)
+    return 0;
+  struct cg_hier *h = cg_find(cg, "devices");
+  if (h && h->dir == NULL && cg->rootless) {
+    /* As runc: device rules are not expected to work rootless. */
+    log_debug("rootless: skipping " WHERE ".devices: no writable devices cgroup");
+    return 0;
+  }
+  if (h == NULL || h->v2)
+    return err_set(err, 0, WHERE ".devices is not supported on cgroup v2 yet");
+  if ((h = target(cg, "devices", WHERE ".devices", err)) == NULL)
+    return -1;
+  return cg_backend_of(h)->set_devices(h->dir, rules, n, err);
+}
+
+int cgroup_apply_resources(struct cgroup *cg, json_t *res, tote_err **err) {
+  if (cg_validate_resources(res, true, err) < 0)
+    return -1;
+  if (res == NULL || json_is_null(res))
+    return 0;
+  if (apply_devices(cg, res, err) < 0)
+    return -1;
+  bool set;
+  int64_t v;
+  struct cg_hier *h;
+  if (pids_limit(res, &set, &v, err) < 0)
+    return -1;
+  if (set) {
+    if ((h = target(cg, "pids", WHERE ".pids.limit", err)) == NULL ||
+        cg_backend_of(h)->set_pids(h->dir, v, err) < 0)
+      return -1;
+  }
+  if (memory_limit(res, &set, &v, err) < 0)
+    return -1;
+  if (set) {
+    if ((h = target(cg, "memory", WHERE ".memory.limit", err)) == NULL ||
+        cg_backend_of(h)->set_memory(h->dir, v, err) < 0)
+      return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,135 @@
+/* cgroup_v2.c - the cgroup v2 backend: one unified hierarchy.
+ *
+ * A controller's files exist in a cgroup only when its parent lists the
+ * controller in cgroup.subtree_control.  tote enables controllers only in
+ * intermediate directories it created; an ancestor it found must already
+ * delegate them.  Files: pids.max, memory.max, cgroup.freeze and
+ * cgroup.events, cgroup.kill (5.14+). */
+#include "runtime/cgroup_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static int v2_init_dir(const char *parent, const char *dir, tote_err **err) {
+  (void)parent, (void)dir, (void)err;
+  return 0;
+}
+
+/* Enable, one by one, every controller dir has, for its children.  One that
+ * the kernel refuses (a threaded-only one, say) is left out, not fatal: the
+ * limit that needs it will report the missing file. */
+static int v2_delegate(const char *dir, tote_err **err) {
+  _cleanup_free_ char *avail = cg_read(dir, "cgroup.controllers", err);
+  if (avail == NULL)
+    return -1;
+  char *save = NULL;
+  for (char *c = strtok_r(avail, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+    _cleanup_free_ char *plus = xasprintf("+%s", c);
+    tote_err *e = NULL;
+    if (cg_write(dir, "cgroup.subtree_control", plus, &e) < 0)
+      log_debug("%s: not delegating %s: %s", dir, c, e->msg);
+    err_free(&e);
+  }
+  return 0;
+}
+
+static int v2_set_devices(const char *dir, const struct cg_dev_rule *rules, size_t n,
+                          tote_err **err) {
+  (void)dir, (void)rules, (void)n;
+  return err_set(err, 0, "linux.resources.devices is not supported on cgroup v2 yet");
+}
+
+/* A missing interface file means the parent does not delegate the
+ * controller: say where to enable it. */
+static int write_ctrl(const char *dir, const char *file, const char *ctrl, const char *val,
+                      tote_err **err) {
+  if (cg_write(dir, file, val, err) == 0)
+    return 0;
+  if ((*err)->errnum == ENOENT)
+    err_wrap(err, "the %s controller is not enabled for %s (its parent's "
+                  "cgroup.subtree_control lacks +%s)",
+             ctrl, dir, ctrl);
+  return -1;
+}
+
+static int v2_set_pids(const char *dir, int64_t limit, tote_err **err) {
+  char buf[32] = "max";
+  if (limit >= 0)
+    snprintf(buf, sizeof buf, "%" PRId64, limit);
+  return write_ctrl(dir, "pids.max", "pids", buf, err);
+}
+
+static int v2_set_memory(const char *dir, int64_t limit, tote_err **err) {
+  char buf[32] = "max";
+  if (limit >= 0)
+    snprintf(buf, sizeof buf, "%" PRId64, limit);
+  return write_ctrl(dir, "memory.max", "memory", buf, err);
+}
+
+/* "frozen 1" in cgroup.events. */
+static int events_frozen(const char *dir, bool *frozen, tote_err **err) {
+  _cleanup_free_ char *ev = cg_read(dir, "cgroup.events", err);
+  if (ev == NULL)
+    return -1;
+  const char *p = ev;
+  while (p && strncmp(p, "frozen ", 7) != 0)
+    p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+  if (p == NULL)
+    return err_set(err, ENOTSUP, "%s/cgroup.events has no \"frozen\" (kernel before 5.2?)",
+                   dir);
+  *frozen = p[7] == '1';
+  return 0;
+}
+
+static int v2_freeze(const char *dir, bool frozen, tote_err **err) {
+  if (cg_write(dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
+    return -1;
+  long waited = 0, step = 1;
+  for (;;) {
+    bool now;
+    if (events_frozen(dir, &now, err) < 0)
+      return -1;
+    if (now == frozen)
+      return 0;
+    if (waited >= CG_FREEZE_TIMEOUT_MS) {
+      if (frozen)
+        cg_write(dir, "cgroup.freeze", "0", NULL);
+      return err_set(err, EBUSY, "%s: cgroup did not become %s", dir,
+                     frozen ? "frozen" : "thawed");
+    }
+    cg_sleep_ms(step);
+    waited += step;
+    step = step < 64 ? step * 2 : 64;
+  }
+}
+
+static int v2_is_frozen(const char *dir, bool *frozen, tote_err **err) {
+  return events_frozen(dir, frozen, err);
+}
+
+static int v2_kill_all(const char *dir, tote_err **err) {
+  if (cg_write(dir, "cgroup.kill", "1", err) == 0)
+    return 1;
+  if ((*err)->errnum != ENOENT)
+    return -1;
+  err_free(err);
+  return 0;
+}
+
+const struct cg_backend cg_backend_v2 = {
+    .name = "v2",
+    .init_dir = v2_init_dir,
+    .delegate = v2_delegate,
+    .set_devices = v2_set_devices,
+    .set_pids = v2_set_pids,
+    .set_memory = v2_set_memory,
+    .freeze = v2_freeze,
+    .is_frozen = v2_is_frozen,
+    .kill_all = v2_kill_all,
+};

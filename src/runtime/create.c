@@ -1,0 +1,404 @@
+/* create.c - `create`, `start` and `run`: the parent's side of a container's
+ * birth.  Everything is validated before anything is made; any failure
+ * after that removes what was made (processes, cgroup, state dir). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/config.h"
+#include "runtime/hooks.h"
+#include "runtime/runtime.h"
+#include "runtime/spawn.h"
+#include "runtime/state.h"
+#include "runtime/sync.h"
+#include "runtime/terminal.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+struct creation {
+  const struct rt_context *ctx;
+  const struct rt_create_opts *o;
+  struct rt_config *config;
+  char *config_text;
+  size_t config_len;
+  char *bundle, *rootfs;
+  int rootfd, dirfd;
+  bool dir_made;
+  struct cgroup *cg;
+  struct spawn sp;
+  struct rt_state st;
+  int console_fd;   /* to the container (console socket or our socketpair end) */
+  int relay_fd;     /* foreground terminal: where we receive the master */
+};
+
+static int load_bundle(struct creation *cr, tote_err **err) {
+  const char *b = cr->o->bundle ? cr->o->bundle : ".";
+  char buf[PATH_MAX];
+  if (realpath(b, buf) == NULL)
+    return err_sys(err, "bundle %s", b);
+  cr->bundle = xstrdup(buf);
+  _cleanup_close_ int bfd = open(cr->bundle, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (bfd < 0)
+    return err_sys(err, "opening bundle %s", cr->bundle);
+  cr->config_text = read_file_at(bfd, "config.json", &cr->config_len, err);
+  if (cr->config_text == NULL)
+    return err_wrap(err, "bundle %s", cr->bundle);
+  cr->config = config_parse(cr->config_text, cr->config_len, "config.json", err);
+  if (cr->config == NULL)
+    return -1;
+  const char *root = cr->config->root_path;
+  _cleanup_free_ char *rel = root[0] == '/' ? xstrdup(root) : xasprintf("%s/%s", cr->bundle, root);
+  struct stat st;
+  if (realpath(rel, buf) == NULL || stat(buf, &st) < 0)
+    return err_sys(err, "root.path %s", rel);
+  if (!S_ISDIR(st.st_mode))
+    return err_set(err, ENOTDIR, "root.path %s is not a directory", rel);
+  cr->rootfs = xstrdup(buf);
+  return 0;
+}
+
+static int check_config(struct creation *cr, tote_err **err) {
+  const struct rt_config *c = cr->config;
+  if (!c->has_process)
+    return err_set(err, 0, "config.json: process is required to create a container");
+  if (!c->ns[RT_NS_MNT].present)
+    return err_set(err, 0, "config.json: linux.namespaces must include a mount namespace");
+  if (cr->ctx->rootless && !c->ns[RT_NS_USER].present)
+    return err_set(err, 0, "config.json: a rootless container needs a user namespace (see "
+                           "'tote-oci spec --rootless')");
+  if (c->process.apparmor_profile && *c->process.apparmor_profile)
+    return err_set(err, 0, "config.json: process.apparmorProfile is not supported: AppArmor is "
+                           "not enabled on this host");
+  if (c->process.selinux_label && *c->process.selinux_label)
+    return err_set(err, 0, "config.json: process.selinuxLabel is not supported: SELinux is not "
+                           "enabled on this host");
+  return 0;
+}
+
+static char *owner_name(void) {
+  struct passwd *pw = getpwuid(geteuid());
+  return xstrdup(pw ? pw->pw_name : "");
+}
+
+static char *state_json_text(const struct rt_state *st, enum rt_status status) {
+  json_t *o = state_to_oci_json(st, status);
+  char *s = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return s;
+}
+
+static int make_state_dir(struct creation *cr, tote_err **err) {
+  cr->rootfd = state_open_root(cr->ctx->root, true, err);
+  if (cr->rootfd < 0)
+    return -1;
+  cr->dirfd = state_create_dir(cr->rootfd, cr->o->id, err);
+  if (cr->dirfd < 0)
+    return -1;
+  cr->dir_made = true;
+  struct rt_state *st = &cr->st;
+  char ts[64];
+  rfc3339_now(ts, sizeof ts);
+  st->id = (char *)cr->o->id;
+  st->bundle = cr->bundle;
+  st->rootfs = cr->rootfs;
+  st->created = xstrdup(ts);
+  st->owner = owner_name();
+  st->creating = true;
+  st->rootless = cr->ctx->rootless;
+  st->annotations = cr->config->annotations;
+  st->dirfd = cr->dirfd;
+  if (write_file_at(cr->dirfd, "config.json", cr->config_text, cr->config_len, 0600, err) < 0)
+    return -1;
+  if (mkfifoat(cr->dirfd, "exec.fifo", 0600) < 0)
+    return err_sys(err, "creating exec.fifo");
+  return state_save(st, err);
+}
+
+static int make_cgroup(struct creation *cr, tote_err **err) {
+  cr->cg = cgroup_create(cr->config->cgroups_path, cr->o->id, cr->ctx->rootless, err);
+  if (cr->cg == NULL)
+    return -1;
+  cr->st.cgroup = cr->cg;
+  if (cr->config->resources && cgroup_apply_resources(cr->cg, cr->config->resources, err) < 0)
+    return -1;
+  return state_save(&cr->st, err);
+}
+
+static void fill_launch(struct creation *cr, struct launch *l, int fifo_fd) {
+  const struct rt_config *c = cr->config;
+  memset(l, 0, sizeof *l);
+  l->config = c;
+  l->process = &c->process;
+  l->bundle = cr->bundle;
+  l->rootfs = cr->rootfs;
+  l->cgroup_path = cr->cg ? cgroup_path(cr->cg) : NULL;
+  l->console_fd = cr->console_fd;
+  l->fifo_fd = fifo_fd;
+  l->close_fd = cr->dirfd;
+  l->no_pivot = cr->o->no_pivot;
+  l->preserve_fds = cr->o->preserve_fds;
+  for (int t = 0; t < RT_NS_COUNT; t++)
+    l->ns_fds[t] = -1;
+  for (int t = 0; t < RT_NS_COUNT; t++) {
+    if (!c->ns[t].present)
+      continue;
+    if (c->ns[t].path == NULL) {
+      if (t == RT_NS_USER)
+        l->new_userns = true;
+      else
+        l->new_ns_flags |= rt_ns_clone_flag(t);
+    }
+  }
+}
+
+static int open_ns_paths(const struct rt_config *c, struct launch *l, tote_err **err) {
+  for (int t = 0; t < RT_NS_COUNT; t++) {
+    if (!c->ns[t].present || c->ns[t].path == NULL)
+      continue;
+    l->ns_fds[t] = open(c->ns[t].path, O_RDONLY | O_CLOEXEC);
+    if (l->ns_fds[t] < 0)
+      return err_sys(err, "linux.namespaces: opening the %s namespace %s", rt_ns_name(t),
+                     c->ns[t].path);
+  }
+  return 0;
+}
+
+static void close_ns_fds(struct launch *l) {
+  for (int t = 0; t < RT_NS_COUNT; t++)
+    if (l->ns_fds[t] >= 0)
+      close(l->ns_fds[t]);
+}
+
+static int write_pid_file(const char *path, pid_t pid, tote_err **err) {
+  if (path == NULL)
+    return 0;
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+  return write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644, err);
+}
+
+/* Steps 5-8 of sync.h, from the parent's side. */
+static int drive_init(struct creation *cr, tote_err **err) {
+  struct rt_state *st = &cr->st;
+  struct sync_msg m;
+  int fd = cr->sp.sync_fd;
+  st->pid = cr->sp.child_pid;
+  st->pid_start = proc_start_time(st->pid);
+  if (state_save(st, err) < 0 || sync_expect(fd, SYNC_HOOKS_REQ, &m, err) < 0)
+    return -1;
+  _cleanup_free_ char *creating = state_json_text(st, RT_CREATING);
+  if (hooks_run(&cr->config->hooks, RT_HOOK_PRESTART, creating, err) < 0 ||
+      hooks_run(&cr->config->hooks, RT_HOOK_CREATE_RUNTIME, creating, err) < 0)
+    return -1;
+  if (sync_send(fd, SYNC_HOOKS_DONE, 0, creating, err) < 0 ||
+      sync_expect(fd, SYNC_READY, &m, err) < 0)
+    return -1;
+  st->creating = false;
+  if (state_save(st, err) < 0 || write_pid_file(cr->o->pid_file, st->pid, err) < 0)
+    return -1;
+  return sync_send(fd, SYNC_READY_ACK, 0, NULL, err);
+}
+
+static int setup_console(struct creation *cr, bool foreground, tote_err **err) {
+  cr->console_fd = cr->relay_fd = -1;
+  if (!cr->config->process.terminal)
+    return 0;
+  if (cr->o->console_socket) {
+    cr->console_fd = spawn_console(cr->o->console_socket, err);
+    return cr->console_fd < 0 ? -1 : 0;
+  }
+  if (!foreground)
+    return err_set(err, 0, "process.terminal needs --console-socket when the container is "
+                           "detached (create, or run --detach)");
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return err_sys(err, "creating the console socket pair");
+  cr->console_fd = sv[1];
+  cr->relay_fd = sv[0];
+  return 0;
+}
+
+static int do_create(struct creation *cr, bool foreground, tote_err **err) {
+  if (state_validate_id(cr->o->id, err) < 0 || load_bundle(cr, err) < 0 ||
+      check_config(cr, err) < 0 || setup_console(cr, foreground, err) < 0)
+    return -1;
+  if (make_state_dir(cr, err) < 0 || make_cgroup(cr, err) < 0)
+    return -1;
+  _cleanup_close_ int fifo = openat(cr->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
+  if (fifo < 0)
+    return err_sys(err, "opening exec.fifo");
+  struct launch l;
+  fill_launch(cr, &l, fifo);
+  int r = open_ns_paths(cr->config, &l, err);
+  if (r == 0)
+    r = spawn_start(&l, cr->cg, cr->config, &cr->sp, err);
+  close_ns_fds(&l);
+  if (cr->console_fd >= 0)
+    close(cr->console_fd);
+  cr->console_fd = -1;
+  if (r < 0)
+    return -1;
+  return drive_init(cr, err);
+}
+
+/* Undo a failed create: nothing of it may remain. */
+static void undo_create(struct creation *cr) {
+  spawn_abort(&cr->sp);
+  if (cr->cg) {
+    cgroup_kill_all(cr->cg, SIGKILL, NULL);
+    cgroup_destroy(cr->cg, NULL);
+  }
+  if (cr->dir_made)
+    state_remove_dir(cr->rootfd, cr->o->id, NULL);
+}
+
+static void creation_free(struct creation *cr) {
+  if (cr->sp.sync_fd >= 0)
+    close(cr->sp.sync_fd);
+  if (cr->relay_fd >= 0)
+    close(cr->relay_fd);
+  if (cr->dirfd >= 0)
+    close(cr->dirfd);
+  if (cr->rootfd >= 0)
+    close(cr->rootfd);
+  cgroup_free(cr->cg);
+  config_free(cr->config);
+  free(cr->config_text);
+  free(cr->bundle);
+  free(cr->rootfs);
+  free(cr->st.created);
+  free(cr->st.owner);
+}
+
+static void creation_init(struct creation *cr, const struct rt_context *ctx,
+                          const struct rt_create_opts *o) {
+  memset(cr, 0, sizeof *cr);
+  cr->ctx = ctx;
+  cr->o = o;
+  cr->rootfd = cr->dirfd = cr->console_fd = cr->relay_fd = -1;
+  cr->sp.sync_fd = -1;
+  cr->sp.stage_pid = cr->sp.child_pid = -1;
+  cr->st.dirfd = -1;
+}
+
+int rt_create(const struct rt_context *ctx, const struct rt_create_opts *o, tote_err **err) {
+  struct creation cr;
+  creation_init(&cr, ctx, o);
+  int r = do_create(&cr, false, err);
+  if (r < 0)
+    undo_create(&cr);
+  creation_free(&cr);
+  return r;
+}
+
+/* --- start ----------------------------------------------------------- */
+
+static void run_poststart(int dirfd, const struct rt_state *st) {
+  tote_err *err = NULL;
+  struct rt_config *c = config_load(dirfd, "config.json", &err);
+  if (c == NULL) {
+    log_warn("poststart hooks: %s", err->msg);
+    err_free(&err);
+    return;
+  }
+  _cleanup_free_ char *json = state_json_text(st, RT_RUNNING);
+  if (hooks_run(&c->hooks, RT_HOOK_POSTSTART, json, &err) < 0) {
+    log_warn("%s", err->msg);
+    err_free(&err);
+  }
+  config_free(c);
+}
+
+static int start_locked(struct rt_state *st, tote_err **err) {
+  enum rt_status s = state_status(st);
+  if (s != RT_CREATED)
+    return err_set(err, 0, "cannot start container %s: it is %s, not created", st->id,
+                   rt_status_name(s));
+  int fd = openat(st->dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENXIO)
+      return err_set(err, 0, "cannot start container %s: its init process has exited", st->id);
+    return err_sys(err, "opening exec.fifo of %s", st->id);
+  }
+  ssize_t w = write(fd, "0", 1);
+  close(fd);
+  if (w != 1)
+    return err_sys(err, "starting container %s", st->id);
+  unlinkat(st->dirfd, "exec.fifo", 0);
+  run_poststart(st->dirfd, st);
+  return 0;
+}
+
+int rt_start(const struct rt_context *ctx, const char *id, tote_err **err) {
+  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
+  if (rootfd < 0)
+    return err_wrap(err, "container %s does not exist", id);
+  struct rt_state *st = state_load(rootfd, id, err);
+  if (st == NULL)
+    return -1;
+  int r = start_locked(st, err);
+  state_free(st);
+  return r;
+}
+
+/* --- run ------------------------------------------------------------- */
+
+static int wait_foreground(struct creation *cr, int sigfd, int *exit_code, tote_err **err) {
+  pid_t pid = cr->st.pid;
+  if (cr->relay_fd < 0)
+    return spawn_wait_forward(pid, sigfd, exit_code, err);
+  int master;
+  if (terminal_recv_fd(cr->relay_fd, &master, err) < 0)
+    return -1;
+  int status = 0;
+  int r = terminal_relay(master, pid, sigfd, &status, err);
+  close(master);
+  if (r < 0)
+    return -1;
+  *exit_code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  return 0;
+}
+
+int rt_run(const struct rt_context *ctx, const struct rt_create_opts *o, bool detach,
+           int *exit_code, tote_err **err) {
+  struct creation cr;
+  creation_init(&cr, ctx, o);
+  int sigfd = -1;
+  if (!detach && (sigfd = spawn_block_signals(err)) < 0)
+    return -1;
+  int r = do_create(&cr, !detach, err);
+  if (r == 0)
+    r = start_locked(&cr.st, err);
+  if (r < 0) {
+    undo_create(&cr);
+    creation_free(&cr);
+    if (sigfd >= 0)
+      close(sigfd);
+    return -1;
+  }
+  /* Let `state`, `kill` and `exec` in while we wait. */
+  close(cr.dirfd);
+  cr.dirfd = -1;
+  if (detach) {
+    creation_free(&cr);
+    return 0;
+  }
+  r = wait_foreground(&cr, sigfd, exit_code, err);
+  close(sigfd);
+  _cleanup_free_ char *id = xstrdup(o->id);
+  creation_free(&cr);
+  if (r < 0)
+    return -1;
+  return rt_delete(ctx, id, true, err);
+}

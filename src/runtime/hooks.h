@@ -1,0 +1,15 @@
+/* hooks.h - running the hooks of config.md with the state on stdin. */
+#ifndef TOTE_RUNTIME_HOOKS_H
+#define TOTE_RUNTIME_HOOKS_H
+
+#include "runtime/config.h"
+
+struct tote_err;
+
+const char *hook_kind_name(enum rt_hook_kind kind);
+/* Run every hook of `kind` in order, each with `state_json` on its stdin;
+ * stop at the first that fails (non-zero exit, signal, or timeout). */
+int hooks_run(const struct rt_hooks *hooks, enum rt_hook_kind kind, const char *state_json,
+              struct tote_err **err);
+
+#endif

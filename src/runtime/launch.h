@@ -1,0 +1,40 @@
+/* launch.h - what the stage process and the container process need to know:
+ * built by the parent (create.c, exec.c) before fork, read by stage.c,
+ * init.c and exec.c in the children.  Internal to runtime/. */
+#ifndef TOTE_RUNTIME_LAUNCH_H
+#define TOTE_RUNTIME_LAUNCH_H
+
+#include <stdbool.h>
+#include <stdnoreturn.h>
+
+#include "runtime/config.h"
+
+struct launch {
+  const struct rt_config *config;   /* NULL for exec */
+  const struct rt_process *process;
+  const char *bundle;               /* absolute */
+  const char *rootfs;               /* absolute */
+  const char *cgroup_path;          /* e.g. /tote/ID, may be NULL */
+  int sync_fd;                      /* the child's end of the sync socketpair */
+  int console_fd;                   /* connected console socket, or -1 */
+  int fifo_fd;                      /* exec.fifo opened O_RDWR, -1 for exec */
+  int close_fd;                     /* a parent fd the children must close (locked dirfd) */
+  int ns_fds[RT_NS_COUNT];          /* namespaces to join (-1 = none) */
+  int new_ns_flags;                 /* CLONE_NEW* to create, user excluded */
+  bool new_userns;
+  bool no_pivot;
+  bool is_exec;
+  int preserve_fds;
+};
+
+/* The stage process: join and create namespaces, then clone the container
+ * process as a sibling (CLONE_PARENT) and exit. */
+noreturn void stage_main(struct launch *l);
+/* The container init after clone: mounts, pivot, process, wait on exec.fifo. */
+noreturn void init_main(struct launch *l);
+/* The process of an exec after clone. */
+noreturn void exec_child_main(struct launch *l);
+/* Report err to the parent and exit 1 (children only). */
+noreturn void launch_fail(struct launch *l, struct tote_err *err);
+
+#endif

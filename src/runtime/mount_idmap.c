@@ -1,0 +1,101 @@
+/* mount_idmap.c - a user namespace fd with given uid/gid maps, for
+ * MOUNT_ATTR_IDMAP.  See mount_idmap.h. */
+#include "runtime/mount_idmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/config.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+char *idmap_format(const struct rt_idmap *maps, size_t n) {
+  char *text = xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    char *next = xasprintf("%s%u %u %u\n", text, maps[i].container_id, maps[i].host_id,
+                           maps[i].size);
+    free(text);
+    text = next;
+  }
+  return text;
+}
+
+/* The helper child: it lives until `hold` is closed, so that its user
+ * namespace can be opened through /proc. */
+struct userns_helper {
+  pid_t pid;
+  int hold; /* write end: closing it lets the child exit */
+};
+
+static void helper_release(struct userns_helper *h) {
+  if (h->hold >= 0)
+    close(h->hold);
+  if (h->pid > 0)
+    while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+}
+
+static __attribute__((noreturn)) void helper_main(int ready, int hold) {
+  char status = unshare(CLONE_NEWUSER) == 0 ? 0 : (char)errno;
+  (void)!write(ready, &status, 1);
+  char c;
+  while (read(hold, &c, 1) < 0 && errno == EINTR)
+    ;
+  _exit(0);
+}
+
+static int helper_start(struct userns_helper *h, tote_err **err) {
+  int ready[2], hold[2];
+  if (pipe2(ready, O_CLOEXEC) < 0)
+    return err_sys(err, "creating a pipe");
+  _cleanup_close_ int ready_r = ready[0], ready_w = ready[1];
+  if (pipe2(hold, O_CLOEXEC) < 0)
+    return err_sys(err, "creating a pipe");
+  _cleanup_close_ int hold_r = hold[0];
+  h->hold = hold[1];
+  h->pid = fork();
+  if (h->pid < 0)
+    return err_sys(err, "forking the user namespace helper");
+  if (h->pid == 0) {
+    close(h->hold); /* else the child would hold its own pipe open */
+    helper_main(ready_w, hold_r);
+  }
+  close(steal_fd(&ready_w));
+  char status = 0;
+  ssize_t n;
+  while ((n = read(ready_r, &status, 1)) < 0 && errno == EINTR)
+    ;
+  if (n != 1)
+    return err_set(err, EPIPE, "the user namespace helper died");
+  if (status != 0)
+    return err_set(err, status, "creating a user namespace");
+  return 0;
+}
+
+static int write_map(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
+                     tote_err **err) {
+  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
+  _cleanup_free_ char *text = idmap_format(maps, n);
+  return write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
+}
+
+int idmap_userns_fd(const struct rt_idmap *uids, size_t n_uids, const struct rt_idmap *gids,
+                    size_t n_gids, tote_err **err) {
+  __attribute__((cleanup(helper_release))) struct userns_helper h = {.pid = -1, .hold = -1};
+  if (helper_start(&h, err) < 0)
+    return -1;
+  if (write_map(h.pid, "uid_map", uids, n_uids, err) < 0 ||
+      write_map(h.pid, "gid_map", gids, n_gids, err) < 0)
+    return -1;
+  _cleanup_free_ char *ns = xasprintf("/proc/%d/ns/user", (int)h.pid);
+  int fd = open(ns, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(err, "opening %s", ns);
+  return fd;
+}

@@ -1,0 +1,60 @@
+/* runtime.h - the runtime library's API: what `tote-oci` (and later the
+ * engine) call.  Each call takes a context and fills a tote_err on failure. */
+#ifndef TOTE_RUNTIME_RUNTIME_H
+#define TOTE_RUNTIME_RUNTIME_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/config.h"
+
+struct tote_err;
+
+struct rt_context {
+  const char *root;   /* state root, e.g. /run/tote */
+  bool rootless;      /* resolved from --rootless auto|true|false */
+  bool systemd_cgroup;
+};
+
+struct rt_create_opts {
+  const char *id;
+  const char *bundle;         /* NULL = cwd */
+  const char *pid_file;       /* may be NULL */
+  const char *console_socket; /* may be NULL */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+};
+
+struct rt_exec_opts {
+  const char *id;
+  struct rt_process *process; /* filled by the CLI from --process or args+flags */
+  const char *pid_file;
+  const char *console_socket;
+  bool detach;
+  int preserve_fds;
+};
+
+int rt_create(const struct rt_context *ctx, const struct rt_create_opts *o, struct tote_err **err);
+int rt_start(const struct rt_context *ctx, const char *id, struct tote_err **err);
+/* create + start; with detach returns after start, else waits and sets
+ * *exit_code (128+N for a signal), forwarding signals, then deletes. */
+int rt_run(const struct rt_context *ctx, const struct rt_create_opts *o, bool detach,
+           int *exit_code, struct tote_err **err);
+json_t *rt_state(const struct rt_context *ctx, const char *id, struct tote_err **err);
+int rt_kill(const struct rt_context *ctx, const char *id, int sig, bool all, struct tote_err **err);
+int rt_delete(const struct rt_context *ctx, const char *id, bool force, struct tote_err **err);
+/* An array of state objects, one per container under the root. */
+json_t *rt_list(const struct rt_context *ctx, struct tote_err **err);
+int rt_ps(const struct rt_context *ctx, const char *id, pid_t **pids, size_t *n,
+          struct tote_err **err);
+int rt_pause(const struct rt_context *ctx, const char *id, bool pause, struct tote_err **err);
+/* The process defaults for exec: the container's own process (env, user,
+ * caps...) from its config.  Caller frees with config_process_free. */
+struct rt_process *rt_exec_base_process(const struct rt_context *ctx, const char *id,
+                                        struct tote_err **err);
+int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exit_code,
+            struct tote_err **err);
+
+#endif

@@ -1,0 +1,34 @@
+/* spawn.h - the parent's side of starting a stage process and its child:
+ * shared by create (the container init) and exec (a process inside it). */
+#ifndef TOTE_RUNTIME_SPAWN_H
+#define TOTE_RUNTIME_SPAWN_H
+
+#include <sys/types.h>
+
+#include "runtime/launch.h"
+
+struct tote_err;
+struct cgroup;
+
+struct spawn {
+  int sync_fd;     /* the parent's end */
+  pid_t stage_pid;
+  pid_t child_pid; /* the container process, our child via CLONE_PARENT */
+};
+
+/* Fork the stage, put it in cg (may be NULL), write the id maps it asks
+ * for, and receive the pid of the container process. On failure every
+ * process started is killed and reaped. */
+int spawn_start(struct launch *l, struct cgroup *cg, const struct rt_config *idmaps,
+                struct spawn *sp, struct tote_err **err);
+/* Kill and reap what spawn_start started (after a later failure). */
+void spawn_abort(struct spawn *sp);
+/* Connect to --console-socket, or -1 when there is none. */
+int spawn_console(const char *path, struct tote_err **err);
+/* Wait for pid (our child), forwarding the signals in `sigs` that arrive
+ * to it; returns the shell-style exit code. */
+int spawn_wait_forward(pid_t pid, int sigfd, int *exit_code, struct tote_err **err);
+/* Block the signals a foreground run/exec forwards; returns a signalfd. */
+int spawn_block_signals(struct tote_err **err);
+
+#endif

@@ -1,0 +1,122 @@
+/* stage.c - the stage process: namespaces in the right order.
+ *
+ * Why a separate process: unshare(CLONE_NEWPID) and CLONE_NEWTIME only take
+ * effect for children, and a new user namespace must exist (and have its
+ * maps written by the parent) before the namespaces it will own are made.
+ * So the stage joins the namespaces given by path (user first: it decides
+ * who owns the rest), creates the user namespace, asks the parent for the
+ * maps, creates the other namespaces, and clones the container process as
+ * the parent's own child (CLONE_PARENT) so that `run` and `exec` can wait
+ * for it directly. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/launch.h"
+#include "runtime/sync.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+noreturn void launch_fail(struct launch *l, tote_err *err) {
+  sync_send_error(l->sync_fd, err);
+  _exit(1);
+}
+
+/* Join order: user first (it owns the others), mount last (after it, paths
+ * and /proc are the container's). */
+static const enum rt_ns_type join_order[] = {RT_NS_USER, RT_NS_IPC,    RT_NS_UTS,  RT_NS_NET,
+                                             RT_NS_PID,  RT_NS_CGROUP, RT_NS_TIME, RT_NS_MNT};
+
+static int join_namespaces(struct launch *l, tote_err **err) {
+  for (size_t i = 0; i < sizeof join_order / sizeof join_order[0]; i++) {
+    enum rt_ns_type t = join_order[i];
+    if (l->ns_fds[t] < 0)
+      continue;
+    if (setns(l->ns_fds[t], rt_ns_clone_flag(t)) < 0)
+      return err_sys(err, "joining the %s namespace", rt_ns_name(t));
+    close(l->ns_fds[t]);
+    l->ns_fds[t] = -1;
+    if (t == RT_NS_USER && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+      return err_sys(err, "becoming root in the joined user namespace");
+  }
+  return 0;
+}
+
+static int new_user_namespace(struct launch *l, tote_err **err) {
+  if (unshare(CLONE_NEWUSER) < 0)
+    return err_sys(err, "creating the user namespace");
+  struct sync_msg m;
+  if (sync_send(l->sync_fd, SYNC_IDMAP_REQ, 0, NULL, err) < 0 ||
+      sync_expect(l->sync_fd, SYNC_IDMAP_DONE, &m, err) < 0)
+    return -1;
+  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+    return err_sys(err, "becoming root in the new user namespace (is id 0 mapped?)");
+  return 0;
+}
+
+static int write_time_offsets(const struct rt_config *c, tote_err **err) {
+  char buf[128];
+  int n = 0;
+  if (c->time_monotonic.present)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "monotonic %lld %u\n",
+                  (long long)c->time_monotonic.secs, c->time_monotonic.nanosecs);
+  if (c->time_boottime.present)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "boottime %lld %u\n",
+                  (long long)c->time_boottime.secs, c->time_boottime.nanosecs);
+  if (n == 0)
+    return 0;
+  int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+    err_sys(err, "writing linux.timeOffsets");
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  close(fd);
+  return 0;
+}
+
+noreturn void stage_main(struct launch *l) {
+  tote_err *err = NULL;
+  struct sync_msg m;
+  prctl(PR_SET_NAME, "tote:stage", 0, 0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (l->close_fd >= 0)
+    close(l->close_fd);
+  if (sync_expect(l->sync_fd, SYNC_GO, &m, &err) < 0)
+    _exit(1);
+  if (join_namespaces(l, &err) < 0)
+    launch_fail(l, err);
+  if (l->new_userns && new_user_namespace(l, &err) < 0)
+    launch_fail(l, err);
+  if (l->new_ns_flags && unshare(l->new_ns_flags) < 0) {
+    err_sys(&err, "creating namespaces");
+    launch_fail(l, err);
+  }
+  if ((l->new_ns_flags & CLONE_NEWTIME) && write_time_offsets(l->config, &err) < 0)
+    launch_fail(l, err);
+  /* fork(2) semantics with CLONE_PARENT: the child shares our stack copy. */
+  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  if (pid < 0) {
+    err_sys(&err, "cloning the container process");
+    launch_fail(l, err);
+  }
+  if (pid == 0) {
+    if (l->is_exec)
+      exec_child_main(l);
+    init_main(l);
+  }
+  if (sync_send(l->sync_fd, SYNC_CHILD_PID, pid, NULL, &err) < 0)
+    _exit(1);
+  _exit(0);
+}

@@ -1,0 +1,417 @@
+/* terminal.c - ptys, passing the master over a unix socket (runc's
+ * --console-socket), and the foreground relay between our stdio and a
+ * container's pty. */
+#include "runtime/terminal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+bool terminal_test_no_ptpeer = false;
+
+/* ---- pty ---- */
+
+static int open_slave_by_name(int master, tote_err **err) {
+  char name[PATH_MAX];
+  int e = ptsname_r(master, name, sizeof name);
+  if (e != 0)
+    return err_set(err, e, "ptsname");
+  int fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(err, "opening %s", name);
+  return fd;
+}
+
+int terminal_open_pty(int *master, int *slave, tote_err **err) {
+  _cleanup_close_ int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0)
+    return err_sys(err, "opening /dev/ptmx");
+  /* posix_openpt is not promised to honour O_CLOEXEC. */
+  if (fcntl(m, F_SETFD, FD_CLOEXEC) < 0)
+    return err_sys(err, "setting FD_CLOEXEC on the pty master");
+  if (grantpt(m) < 0)
+    return err_sys(err, "grantpt");
+  if (unlockpt(m) < 0)
+    return err_sys(err, "unlockpt");
+  int s = -1;
+  if (!terminal_test_no_ptpeer) {
+    s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0 && errno != EINVAL && errno != ENOTTY)
+      return err_sys(err, "opening the pty slave (TIOCGPTPEER)");
+  }
+  if (s < 0 && (s = open_slave_by_name(m, err)) < 0)
+    return -1;
+  *master = steal_fd(&m);
+  *slave = s;
+  return 0;
+}
+
+char *terminal_pty_name(int master, tote_err **err) {
+  char name[PATH_MAX];
+  int e = ptsname_r(master, name, sizeof name);
+  if (e != 0) {
+    err_set(err, e, "ptsname");
+    return NULL;
+  }
+  return xstrdup(name);
+}
+
+int terminal_set_size(int fd, unsigned short rows, unsigned short cols, tote_err **err) {
+  struct winsize ws = {.ws_row = rows, .ws_col = cols};
+  if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+    return err_sys(err, "setting the terminal size to %ux%u", rows, cols);
+  return 0;
+}
+
+int terminal_make_controlling(int slave, tote_err **err) {
+  if (ioctl(slave, TIOCSCTTY, 0) < 0)
+    return err_sys(err, "making the pty the controlling terminal");
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fd == slave) {
+      /* dup2 clears FD_CLOEXEC on its copies; this one must survive too. */
+      if (fcntl(fd, F_SETFD, 0) < 0)
+        return err_sys(err, "clearing FD_CLOEXEC on fd %d", fd);
+    } else if (dup2(slave, fd) < 0) {
+      return err_sys(err, "dup2 of the pty onto fd %d", fd);
+    }
+  }
+  if (slave > 2)
+    close(slave);
+  return 0;
+}
+
+/* ---- passing the master ---- */
+
+int terminal_send_fd(int sock, int fd, const char *name, tote_err **err) {
+  const char *data = name && *name ? name : "";
+  size_t len = *data ? strlen(data) : 1;
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  memset(&ctl, 0, sizeof ctl);
+  struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  ssize_t n;
+  do
+    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return err_sys(err, "sending the pty master over the console socket");
+  /* A stream socket may take less; the fd went with the first byte. */
+  while ((size_t)n < len) {
+    ssize_t m = send(sock, data + n, len - (size_t)n, MSG_NOSIGNAL);
+    if (m < 0 && errno == EINTR)
+      continue;
+    if (m < 0)
+      return err_sys(err, "sending the pty name over the console socket");
+    n += m;
+  }
+  return 0;
+}
+
+int terminal_recv_fd(int sock, int *fd, tote_err **err) {
+  char data[4096];
+  union {
+    char buf[CMSG_SPACE(8 * sizeof(int))];
+    struct cmsghdr align;
+  } ctl;
+  struct iovec iov = {.iov_base = data, .iov_len = sizeof data};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+  ssize_t n;
+  do
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return err_sys(err, "receiving a file descriptor");
+  int got = -1;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+      continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int f;
+      memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof f);
+      if (got < 0)
+        got = f;
+      else
+        close(f);
+    }
+  }
+  if (msg.msg_flags & MSG_CTRUNC) {
+    if (got >= 0)
+      close(got);
+    return err_set(err, EMSGSIZE, "receiving a file descriptor: control data truncated");
+  }
+  if (got < 0)
+    return err_set(err, n == 0 ? ECONNRESET : EBADMSG,
+                   "receiving a file descriptor: the message carried none");
+  *fd = got;
+  return 0;
+}
+
+int console_socket_connect(const char *path, tote_err **err) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  _cleanup_close_ int dirfd = -1;
+  if (strlen(path) < sizeof addr.sun_path) {
+    memcpy(addr.sun_path, path, strlen(path) + 1);
+  } else {
+    /* Too long for sun_path: reach it through its directory's fd. */
+    const char *slash = strrchr(path, '/');
+    _cleanup_free_ char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+    if (slash && slash == path)
+      free(dir), dir = xstrdup("/");
+    dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+      return err_sys(err, "console socket %s: opening its directory", path);
+    int len = snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd,
+                       slash ? slash + 1 : path);
+    if (len < 0 || (size_t)len >= sizeof addr.sun_path)
+      return err_set(err, ENAMETOOLONG, "console socket %s", path);
+  }
+  _cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return err_sys(err, "creating a unix socket");
+  int rc;
+  do
+    rc = connect(s, (struct sockaddr *)&addr, sizeof addr);
+  while (rc < 0 && errno == EINTR);
+  if (rc < 0)
+    return err_sys(err, "connecting to console socket %s", path);
+  return steal_fd(&s);
+}
+
+/* ---- foreground relay ---- */
+
+struct relay {
+  int master;
+  pid_t pid;
+  int sigfd, winchfd, pidfd;
+  int tty_fd;            /* our terminal (0 or 1), -1 if none */
+  bool raw;              /* stdin was put in raw mode */
+  struct termios saved;
+  int master_flags;
+  sigset_t oldmask;
+  bool in_open, master_open, reaped;
+  char in[4096];         /* stdin -> master, not yet written */
+  size_t in_len, in_off;
+};
+
+static void relay_resize(struct relay *r) {
+  struct winsize ws;
+  if (r->tty_fd >= 0 && ioctl(r->tty_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+    if (ioctl(r->master, TIOCSWINSZ, &ws) < 0)
+      log_debug("resizing the container's terminal: %s", strerror(errno));
+}
+
+static int relay_setup(struct relay *r, tote_err **err) {
+  sigset_t winch;
+  sigemptyset(&winch);
+  sigaddset(&winch, SIGWINCH);
+  if (sigprocmask(SIG_BLOCK, &winch, &r->oldmask) < 0)
+    return err_sys(err, "blocking SIGWINCH");
+  r->winchfd = signalfd(-1, &winch, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (r->winchfd < 0)
+    return err_sys(err, "signalfd for SIGWINCH");
+  r->tty_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1;
+  if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &r->saved) == 0) {
+    struct termios raw = r->saved;
+    cfmakeraw(&raw);
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
+      return err_sys(err, "putting the terminal in raw mode");
+    r->raw = true;
+  }
+  relay_resize(r);
+  r->master_flags = fcntl(r->master, F_GETFL);
+  if (r->master_flags < 0 || fcntl(r->master, F_SETFL, r->master_flags | O_NONBLOCK) < 0)
+    return err_sys(err, "making the pty master non-blocking");
+  r->pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+  if (r->pidfd < 0 && errno != ENOSYS)
+    return err_sys(err, "pidfd_open(%d)", (int)r->pid);
+  return 0; /* without pidfd (before 5.3) we poll waitpid every 100 ms */
+}
+
+static void relay_teardown(struct relay *r) {
+  if (r->master_flags >= 0)
+    fcntl(r->master, F_SETFL, r->master_flags);
+  if (r->raw)
+    tcsetattr(STDIN_FILENO, TCSANOW, &r->saved);
+  if (r->pidfd >= 0)
+    close(r->pidfd);
+  if (r->winchfd >= 0)
+    close(r->winchfd);
+  sigprocmask(SIG_SETMASK, &r->oldmask, NULL);
+}
+
+/* Write everything to a blocking or non-blocking fd. */
+static int write_out(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0 && errno == EAGAIN) {
+      struct pollfd pf = {.fd = fd, .events = POLLOUT};
+      poll(&pf, 1, -1);
+      continue;
+    }
+    if (w < 0)
+      return -1;
+    p += w, n -= (size_t)w;
+  }
+  return 0;
+}
+
+static int relay_wait(struct relay *r, int *status, tote_err **err) {
+  int st;
+  pid_t w = waitpid(r->pid, &st, WNOHANG);
+  if (w < 0 && errno != EINTR)
+    return err_sys(err, "waiting for %d", (int)r->pid);
+  if (w == r->pid) {
+    r->reaped = true;
+    *status = st;
+    r->in_open = false; /* nobody left to read our input */
+  }
+  return 0;
+}
+
+static void relay_master_in(struct relay *r) {
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(r->master, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && errno == EAGAIN)
+      return;
+    if (n <= 0) { /* EIO: every slave is closed */
+      r->master_open = false;
+      r->in_open = false;
+      return;
+    }
+    if (write_out(STDOUT_FILENO, buf, (size_t)n) < 0)
+      log_debug("writing the container's output: %s", strerror(errno));
+  }
+}
+
+static void relay_stdin(struct relay *r) {
+  ssize_t n = read(STDIN_FILENO, r->in, sizeof r->in);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0) {
+    r->in_open = false;
+    return;
+  }
+  r->in_len = (size_t)n;
+  r->in_off = 0;
+}
+
+static void relay_master_out(struct relay *r) {
+  ssize_t n = write(r->master, r->in + r->in_off, r->in_len - r->in_off);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n < 0) {
+    r->in_len = r->in_off = 0;
+    return;
+  }
+  r->in_off += (size_t)n;
+  if (r->in_off == r->in_len)
+    r->in_len = r->in_off = 0;
+}
+
+static int relay_signals(struct relay *r, tote_err **err) {
+  struct signalfd_siginfo si;
+  for (;;) {
+    ssize_t n = read(r->sigfd, &si, sizeof si);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && errno == EAGAIN)
+      return 0;
+    if (n != (ssize_t)sizeof si)
+      return n < 0 ? err_sys(err, "reading the signalfd") : 0;
+    if (!r->reaped && kill(r->pid, (int)si.ssi_signo) < 0 && errno != ESRCH)
+      return err_sys(err, "forwarding signal %u to %d", si.ssi_signo, (int)r->pid);
+    /* A blocking signalfd: one signal per poll round is enough. */
+    if (!(fcntl(r->sigfd, F_GETFL) & O_NONBLOCK))
+      return 0;
+  }
+}
+
+enum { P_STDIN, P_MASTER, P_SIG, P_WINCH, P_PID, P_N };
+
+static int relay_loop(struct relay *r, int *status, tote_err **err) {
+  for (;;) {
+    if (r->reaped && !r->master_open)
+      return 0;
+    struct pollfd p[P_N] = {
+        [P_STDIN] = {.fd = r->in_open && r->in_len == 0 ? STDIN_FILENO : -1, .events = POLLIN},
+        [P_MASTER] = {.fd = r->master_open ? r->master : -1,
+                      .events = (short)(POLLIN | (r->in_len ? POLLOUT : 0))},
+        [P_SIG] = {.fd = r->sigfd, .events = POLLIN},
+        [P_WINCH] = {.fd = r->winchfd, .events = POLLIN},
+        [P_PID] = {.fd = r->reaped ? -1 : r->pidfd, .events = POLLIN},
+    };
+    int timeout = r->reaped ? 200 : r->pidfd < 0 ? 100 : -1;
+    int n = poll(p, P_N, timeout);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return err_sys(err, "poll");
+    if (n == 0 && r->reaped)
+      return 0; /* child gone, master silent: someone else holds the slave */
+    if (p[P_STDIN].revents)
+      relay_stdin(r);
+    if (p[P_MASTER].revents & POLLOUT)
+      relay_master_out(r);
+    if (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
+      relay_master_in(r);
+    if (p[P_SIG].revents && relay_signals(r, err) < 0)
+      return -1;
+    if (p[P_WINCH].revents) {
+      struct signalfd_siginfo si;
+      while (read(r->winchfd, &si, sizeof si) == (ssize_t)sizeof si) {
+      }
+      relay_resize(r);
+    }
+    if ((r->pidfd < 0 || p[P_PID].revents) && !r->reaped && relay_wait(r, status, err) < 0)
+      return -1;
+  }
+}
+
+int terminal_relay(int master, pid_t pid, int sigfd, int *status, tote_err **err) {
+  struct relay r = {.master = master, .pid = pid, .sigfd = sigfd, .winchfd = -1, .pidfd = -1,
+                    .master_flags = -1, .in_open = true, .master_open = true};
+  sigprocmask(SIG_BLOCK, NULL, &r.oldmask);
+  int rc = relay_setup(&r, err);
+  if (rc == 0)
+    rc = relay_loop(&r, status, err);
+  relay_teardown(&r);
+  return rc;
+}

@@ -1,0 +1,54 @@
+/* terminal.h - the container's pty (process.terminal), runc's
+ * --console-socket protocol, and the foreground relay of `tote run -t`.
+ *
+ * Flow: the container's init opens the pty inside its root
+ * (terminal_open_pty after pivot_root, so the pty belongs to the container's
+ * devpts), sizes it (process.consoleSize), makes the slave its controlling
+ * terminal and stdio, and hands the master up: over --console-socket to
+ * whoever listens there (detached), or to tote itself, which relays it to its
+ * own stdio (foreground). */
+#ifndef TOTE_RUNTIME_TERMINAL_H
+#define TOTE_RUNTIME_TERMINAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct tote_err;
+
+/* posix_openpt on /dev/ptmx of the current root (O_RDWR|O_NOCTTY|O_CLOEXEC),
+ * grantpt, unlockpt; the slave comes from TIOCGPTPEER (no path lookup, so
+ * nothing in the container can swap /dev/pts/N), falling back to opening
+ * ptsname() on kernels before 4.13.  Both fds are O_CLOEXEC. */
+int terminal_open_pty(int *master, int *slave, struct tote_err **err);
+/* The name of the slave of master ("/dev/pts/3"), malloc'd; NULL on error. */
+char *terminal_pty_name(int master, struct tote_err **err);
+int terminal_set_size(int fd, unsigned short rows, unsigned short cols, struct tote_err **err);
+/* The caller already did setsid(): TIOCSCTTY on slave, then dup2 it onto 0,
+ * 1 and 2.  slave is closed afterwards when it is not one of 0, 1, 2. */
+int terminal_make_controlling(int slave, struct tote_err **err);
+
+/* runc's --console-socket protocol: one sendmsg carrying fd in SCM_RIGHTS
+ * and, as payload, name (the pty path; NULL or "" sends a single NUL byte,
+ * since a stream socket drops ancillary data sent with no payload). */
+int terminal_send_fd(int sock, int fd, const char *name, struct tote_err **err);
+/* Receive one fd sent that way (O_CLOEXEC); extra fds are closed. */
+int terminal_recv_fd(int sock, int *fd, struct tote_err **err);
+/* Connect a SOCK_STREAM unix socket to path (paths longer than sun_path
+ * are reached through /proc/self/fd).  Returns the fd (O_CLOEXEC). */
+int console_socket_connect(const char *path, struct tote_err **err);
+
+/* Foreground terminal.  If our stdin is a tty: raw mode (restored on
+ * return) and master sized like it, again on every SIGWINCH.  Copies stdin
+ * -> master and master -> stdout until the master reports EOF/EIO (every
+ * slave closed) and child pid has been reaped (*status = its wait status);
+ * once it is reaped, a master that stays silent for 200 ms is taken as done,
+ * so a leftover background holder of the slave cannot hang us.  For each
+ * signal read from the signalfd sigfd (-1 for none) calls kill(pid, sig);
+ * sigfd should not carry SIGCHLD.  The caller must not hold the slave open.
+ * Restores master's file flags and the signal mask on return. */
+int terminal_relay(int master, pid_t pid, int sigfd, int *status, struct tote_err **err);
+
+/* For tests: pretend TIOCGPTPEER does not exist (exercise the fallback). */
+extern bool terminal_test_no_ptpeer;
+
+#endif

@@ -1,0 +1,107 @@
+/* fs.c - whole-file reads and writes, atomic replace, mkdir -p. */
+#include "util/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/xalloc.h"
+
+int write_all_fd(int fd, const void *data, size_t len) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t w = write(fd, p, len);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      return -1;
+    p += w, len -= (size_t)w;
+  }
+  return 0;
+}
+
+char *read_all_fd(int fd, size_t *len) {
+  size_t cap = 4096, n = 0;
+  char *buf = xmalloc(cap);
+  for (;;) {
+    if (cap - n < 2)
+      buf = xrealloc(buf, cap *= 2);
+    ssize_t r = read(fd, buf + n, cap - n - 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      int saved = errno;
+      free(buf);
+      errno = saved;
+      return NULL;
+    }
+    if (r == 0)
+      break;
+    n += (size_t)r;
+  }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  return buf;
+}
+
+char *read_file_at(int dirfd, const char *path, size_t *len, tote_err **err) {
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    err_sys(err, "opening %s", path);
+    return NULL;
+  }
+  char *buf = read_all_fd(fd, len);
+  if (buf == NULL)
+    err_sys(err, "reading %s", path);
+  return buf;
+}
+
+int write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                  tote_err **err) {
+  _cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return err_sys(err, "opening %s", path);
+  if (write_all_fd(fd, data, len) < 0)
+    return err_sys(err, "writing %s", path);
+  return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         tote_err **err) {
+  _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return err_sys(err, "creating %s", tmp);
+  if (write_all_fd(fd, data, len) < 0 || fsync(fd) < 0) {
+    err_sys(err, "writing %s", tmp);
+    unlinkat(dirfd, tmp, 0);
+    return -1;
+  }
+  if (renameat(dirfd, tmp, dirfd, path) < 0) {
+    err_sys(err, "renaming %s to %s", tmp, path);
+    unlinkat(dirfd, tmp, 0);
+    return -1;
+  }
+  return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, tote_err **err) {
+  _cleanup_free_ char *p = xstrdup(path);
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/')
+      continue;
+    *s = '\0';
+    if (mkdir(p, mode) < 0 && errno != EEXIST)
+      return err_sys(err, "creating directory %s", p);
+    *s = '/';
+  }
+  if (mkdir(p, mode) < 0 && errno != EEXIST)
+    return err_sys(err, "creating directory %s", p);
+  return 0;
+}

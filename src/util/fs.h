@@ -1,0 +1,26 @@
+/* fs.h - small fd-based file helpers. */
+#ifndef TOTE_UTIL_FS_H
+#define TOTE_UTIL_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tote_err;
+
+/* Read a whole file (at dirfd, or AT_FDCWD) into a NUL-terminated buffer. */
+char *read_file_at(int dirfd, const char *path, size_t *len, struct tote_err **err);
+/* Write data to path (O_TRUNC|O_CREAT) relative to dirfd. */
+int write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                  struct tote_err **err);
+/* Write to a temp file beside path, fsync, rename over path: readers see the
+ * old or the new content, never half of it. */
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         struct tote_err **err);
+/* mkdir -p of an absolute or dirfd-relative path; EEXIST is fine. */
+int mkdir_p(const char *path, mode_t mode, struct tote_err **err);
+/* Write everything or fail (EINTR retried). */
+int write_all_fd(int fd, const void *data, size_t len);
+/* Read everything from fd (until EOF) into a NUL-terminated buffer; NULL on error. */
+char *read_all_fd(int fd, size_t *len);
+
+#endif

@@ -1,0 +1,151 @@
+/* jsonx.c - typed getters over jansson with field-naming errors. */
+#include "util/jsonx.h"
+
+#include <errno.h>
+
+#include "util/err.h"
+#include "util/xalloc.h"
+
+char *jx_path(const char *where, const char *key) {
+  if (where == NULL || *where == '\0')
+    return xstrdup(key);
+  return xasprintf("%s.%s", where, key);
+}
+
+char *jx_index_path(const char *where, const char *key, size_t i) {
+  _cleanup_free_ char *p = jx_path(where, key);
+  return xasprintf("%s[%zu]", p, i);
+}
+
+static json_t *member(json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  return json_is_null(v) ? NULL : v;
+}
+
+static int type_error(const char *where, const char *key, const char *what, tote_err **err) {
+  _cleanup_free_ char *p = jx_path(where, key);
+  return err_set(err, 0, "%s must be %s", p, what);
+}
+
+bool jx_has(json_t *obj, const char *key) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return false;
+  if (json_is_object(v))
+    return json_object_size(v) > 0;
+  if (json_is_array(v))
+    return json_array_size(v) > 0;
+  return true;
+}
+
+int jx_str(json_t *obj, const char *key, const char *where, char **out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_string(v))
+    return type_error(where, key, "a string", err);
+  free(*out);
+  *out = xstrdup(json_string_value(v));
+  return 0;
+}
+
+int jx_bool(json_t *obj, const char *key, const char *where, bool *out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_boolean(v))
+    return type_error(where, key, "true or false", err);
+  *out = json_is_true(v);
+  return 0;
+}
+
+int jx_i64(json_t *obj, const char *key, const char *where, int64_t *out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_integer(v))
+    return type_error(where, key, "an integer", err);
+  *out = json_integer_value(v);
+  return 0;
+}
+
+int jx_u64(json_t *obj, const char *key, const char *where, uint64_t *out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  /* jansson keeps integers as long long: values above INT64_MAX come as reals. */
+  if (json_is_real(v) && json_real_value(v) >= 9223372036854775808.0 &&
+      json_real_value(v) <= 18446744073709551615.0) {
+    *out = (uint64_t)json_real_value(v);
+    return 0;
+  }
+  if (!json_is_integer(v) || json_integer_value(v) < 0)
+    return type_error(where, key, "a non-negative integer", err);
+  *out = (uint64_t)json_integer_value(v);
+  return 0;
+}
+
+int jx_u32(json_t *obj, const char *key, const char *where, uint32_t *out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+    return type_error(where, key, "an integer from 0 to 4294967295", err);
+  *out = (uint32_t)json_integer_value(v);
+  return 0;
+}
+
+int jx_int(json_t *obj, const char *key, const char *where, int *out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
+      json_integer_value(v) > INT32_MAX)
+    return type_error(where, key, "a 32-bit integer", err);
+  *out = (int)json_integer_value(v);
+  return 0;
+}
+
+int jx_strv(json_t *obj, const char *key, const char *where, char ***out, tote_err **err) {
+  json_t *v = member(obj, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_array(v))
+    return type_error(where, key, "an array of strings", err);
+  size_t n = json_array_size(v);
+  char **vec = xcalloc_array(n + 1, sizeof *vec);
+  for (size_t i = 0; i < n; i++) {
+    json_t *s = json_array_get(v, i);
+    if (!json_is_string(s)) {
+      strv_free(vec);
+      _cleanup_free_ char *p = jx_index_path(where, key, i);
+      return err_set(err, 0, "%s must be a string", p);
+    }
+    vec[i] = xstrdup(json_string_value(s));
+  }
+  strv_free(*out);
+  *out = vec;
+  return 0;
+}
+
+int jx_obj(json_t *obj, const char *key, const char *where, json_t **out, tote_err **err) {
+  json_t *v = member(obj, key);
+  *out = NULL;
+  if (v == NULL)
+    return 0;
+  if (!json_is_object(v))
+    return type_error(where, key, "an object", err);
+  *out = v;
+  return 0;
+}
+
+int jx_arr(json_t *obj, const char *key, const char *where, json_t **out, tote_err **err) {
+  json_t *v = member(obj, key);
+  *out = NULL;
+  if (v == NULL)
+    return 0;
+  if (!json_is_array(v))
+    return type_error(where, key, "an array", err);
+  *out = v;
+  return 0;
+}

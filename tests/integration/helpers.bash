@@ -1,0 +1,371 @@
+#!/bin/bash
+# Shared setup for the integration tests.
+#
+# Every test gets its own state root ($ROOT_DIR), bundle ($BUNDLE, a copy of
+# the built rootfs plus config.json from config.json.template) and a unique
+# container id ($ID).  All runtime calls go through `rt`, which passes
+# --root "$ROOT_DIR", so a test never sees another runtime's containers.
+# teardown removes every container the test created, every process it
+# started (by PID only), every netns it added, and its temp dirs.
+#
+# Environment:
+#   RUNTIME   runtime binary; default "$REPO/build/tote-oci"; "runc" means
+#             the runc on PATH.
+#   RT_TIMEOUT  seconds after which a single runtime call is killed (a hang
+#             guard, never an assertion); default 60.
+
+REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+
+load /usr/lib/bats/bats-support/load
+load /usr/lib/bats/bats-assert/load
+bats_require_minimum_version 1.5.0
+
+case "${RUNTIME:-}" in
+"") RUNTIME="$REPO/build/tote-oci" ;;
+runc) RUNTIME=$(command -v runc || echo runc) ;;
+esac
+export RUNTIME
+RT_TIMEOUT=${RT_TIMEOUT:-60}
+
+ROOTFS_SRC="$REPO/build/rootfs"
+TEMPLATE="$BATS_TEST_DIRNAME/config.json.template"
+
+# True when the runtime under test is runc (used only to skip where runc is
+# known to differ, always with a reason).
+is_runc() { [ "$(basename "$RUNTIME")" = runc ]; }
+skip_if_runc() { if is_runc; then skip "runc: $*"; fi; }
+skip_unless_tote() { if is_runc; then skip "tote-specific: $*"; fi; }
+
+# ---------------------------------------------------------------------------
+# file-level setup: build the rootfs and the C helpers once per run
+# ---------------------------------------------------------------------------
+
+rootfs_is_stale() {
+	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
+	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
+	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
+	return 1
+}
+
+common_setup_file() {
+	mkdir -p "$REPO/build"
+	(
+		flock 9
+		if rootfs_is_stale; then
+			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
+		fi
+	) 9>"$REPO/build/.rootfs.lock" || return 1
+	export HELPERS_BIN="$BATS_RUN_TMPDIR/helpers-bin"
+	(
+		flock 9
+		if [ ! -x "$HELPERS_BIN/recvtty" ]; then
+			"$REPO/tests/helpers/build.sh" "$HELPERS_BIN" >&2 || exit 1
+		fi
+	) 9>"$BATS_RUN_TMPDIR/.helpers.lock" || return 1
+	if ! command -v "$RUNTIME" >/dev/null 2>&1; then
+		echo "runtime not found: $RUNTIME" >&2
+		return 1
+	fi
+}
+
+setup_file() {
+	common_setup_file
+}
+
+# ---------------------------------------------------------------------------
+# per-test setup and teardown
+# ---------------------------------------------------------------------------
+
+common_setup() {
+	TEST_DIR="$BATS_TEST_TMPDIR"
+	ROOT_DIR="$TEST_DIR/root"
+	BUNDLE="$TEST_DIR/bundle"
+	OUT_DIR="$TEST_DIR/out"
+	mkdir -p "$ROOT_DIR" "$OUT_DIR"
+	chmod 0700 "$ROOT_DIR"
+	: >"$TEST_DIR/.pids" >"$TEST_DIR/.ids" >"$TEST_DIR/.netns"
+	ID="tt$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+	HELPERS_BIN=${HELPERS_BIN:-$BATS_RUN_TMPDIR/helpers-bin}
+	make_bundle "$BUNDLE"
+}
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	common_teardown
+}
+
+# Start time of a process (field 22 of /proc/PID/stat), empty if gone.
+proc_starttime() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	# after "comm) " the fields start at field 3 (state): starttime is 22
+	set -- $stat
+	echo "${20}"
+}
+
+# Remember a PID the test started (or a container process), so teardown can
+# kill it if it is still around.  The start time guards against PID reuse.
+track_pid() {
+	local st
+	st=$(proc_starttime "$1")
+	[ -n "$st" ] && echo "$1 $st" >>"$TEST_DIR/.pids"
+	return 0
+}
+
+track_id() { echo "$1" >>"$TEST_DIR/.ids"; }
+
+kill_tracked_pids() {
+	local pid st
+	[ -f "$TEST_DIR/.pids" ] || return 0
+	while read -r pid st; do
+		[ -n "$pid" ] || continue
+		if [ "$(proc_starttime "$pid")" = "$st" ]; then
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done <"$TEST_DIR/.pids"
+}
+
+# All container ids this test may have created.
+known_ids() {
+	{
+		cat "$TEST_DIR/.ids" 2>/dev/null
+		timeout 20 "$RUNTIME" --root "$ROOT_DIR" list -q 2>/dev/null
+		find "$ROOT_DIR" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' 2>/dev/null
+	} | grep -E '^[A-Za-z0-9][A-Za-z0-9_.+-]*$' | sort -u
+}
+
+remove_container() {
+	local id=$1 pid
+	pid=$(timeout 20 "$RUNTIME" --root "$ROOT_DIR" state "$id" 2>/dev/null | jq -r '.pid // 0' 2>/dev/null)
+	if [ -n "$pid" ] && [ "$pid" != 0 ] && [ "$pid" != null ]; then
+		track_pid "$pid"
+	fi
+	timeout 20 "$RUNTIME" --root "$ROOT_DIR" delete --force "$id" >/dev/null 2>&1 || true
+}
+
+# Remove leftover cgroup directories named after one of our (random) ids:
+# they were made for this test's containers and are removed only when empty.
+remove_leftover_cgroups() {
+	local id d
+	for id in "$@"; do
+		for d in /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/*/*/"$id" \
+			/sys/fs/cgroup/*/*/*/"$id" /sys/fs/cgroup/"$id"; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+	done
+	return 0
+}
+
+common_teardown() {
+	local id ids ns
+	[ -n "${TEST_DIR:-}" ] || return 0
+	ids=$(known_ids)
+	for id in $ids; do
+		remove_container "$id"
+	done
+	kill_tracked_pids
+	remove_leftover_cgroups $ids
+	if [ -f "$TEST_DIR/.netns" ]; then
+		while read -r ns; do
+			[ -n "$ns" ] && ip netns delete "$ns" 2>/dev/null
+		done <"$TEST_DIR/.netns"
+	fi
+	# Unmount anything a broken runtime may have left under our temp dir.
+	grep -F " $TEST_DIR/" /proc/self/mountinfo 2>/dev/null | awk '{print $5}' |
+		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+	rm -rf "$TEST_DIR/bundle" "$TEST_DIR/root" 2>/dev/null
+	return 0
+}
+
+# ---------------------------------------------------------------------------
+# runtime wrappers
+# ---------------------------------------------------------------------------
+
+# rt ARGS... — the runtime under test with this test's --root.
+rt() {
+	timeout --kill-after=5 "$RT_TIMEOUT" "$RUNTIME" --root "$ROOT_DIR" "$@"
+}
+
+# The id argument of create/run: the last non-option argument.
+_last_arg() { local a; for a; do :; done; echo "$a"; }
+
+# create_container [OPTIONS...] ID — `rt create --bundle $BUNDLE`, with
+# stdio redirected to files so the container never holds bats' pipes:
+# the container's (and runtime's) stdout/stderr end up in
+# $OUT_DIR/ID.out and $OUT_DIR/ID.err.  Sets $status and $output (the
+# runtime's stderr) like bats' run.
+create_container() {
+	local id
+	id=$(_last_arg "$@")
+	track_id "$id"
+	status=0
+	rt create --bundle "$BUNDLE" "$@" </dev/null >"$OUT_DIR/$id.out" 2>"$OUT_DIR/$id.err" || status=$?
+	output=$(cat "$OUT_DIR/$id.err")
+	return 0
+}
+
+# run_detached [OPTIONS...] ID — `rt run --detach`, stdio as create_container.
+run_detached() {
+	local id
+	id=$(_last_arg "$@")
+	track_id "$id"
+	status=0
+	rt run --detach --bundle "$BUNDLE" "$@" </dev/null >"$OUT_DIR/$id.out" 2>"$OUT_DIR/$id.err" || status=$?
+	output=$(cat "$OUT_DIR/$id.err")
+	return 0
+}
+
+# run_foreground [OPTIONS...] ID — `rt run` in the foreground; use with
+# bats' run.  stdin is /dev/null.
+run_foreground() {
+	local id
+	id=$(_last_arg "$@")
+	track_id "$id"
+	rt run --bundle "$BUNDLE" "$@" </dev/null
+}
+
+container_stdout() { cat "$OUT_DIR/$1.out"; }
+container_stderr() { cat "$OUT_DIR/$1.err"; }
+
+# Wait until the container's stdout file has at least one complete line.
+wait_stdout_line() {
+	local id=$1 i
+	for ((i = 0; i < 200; i++)); do
+		[ -s "$OUT_DIR/$id.out" ] && [ "$(tail -c1 "$OUT_DIR/$id.out" | od -An -c | tr -d ' ')" = '\n' ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+container_status() {
+	rt state "$1" 2>/dev/null | jq -r .status
+}
+
+container_pid() {
+	rt state "$1" | jq -r .pid
+}
+
+# wait_status ID STATUS — poll (bounded) until the container has STATUS.
+wait_status() {
+	local id=$1 want=$2 i st
+	for ((i = 0; i < 200; i++)); do
+		st=$(container_status "$id")
+		[ "$st" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "container $id: status '$st', wanted '$want'" >&2
+	return 1
+}
+
+# wait_for_file PATH — poll (bounded) until PATH exists.
+wait_for_file() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for $1" >&2
+	return 1
+}
+
+# wait_pid_gone PID — poll (bounded) until the process is gone (or a zombie).
+wait_pid_gone() {
+	local i s
+	for ((i = 0; i < 200; i++)); do
+		s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+		[ -z "$s" ] || [ "$s" = Z ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# bundles and config
+# ---------------------------------------------------------------------------
+
+# make_bundle DIR — a fresh bundle: DIR/rootfs copied from the built rootfs,
+# DIR/config.json from the template.
+make_bundle() {
+	local dir=$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a "$ROOTFS_SRC" "$dir/rootfs"
+	cp "$TEMPLATE" "$dir/config.json"
+}
+
+# update_config JQ_FILTER [BUNDLE] — rewrite config.json through jq.
+# Extra jq arguments can be passed after `--`:
+#   update_config '.process.args = $a' -- --argjson a '["true"]'
+update_config() {
+	local filter=$1 bundle=$BUNDLE
+	shift
+	if [ $# -gt 0 ] && [ "$1" != -- ]; then
+		bundle=$1
+		shift
+	fi
+	[ "${1:-}" = -- ] && shift
+	jq "$@" "$filter" "$bundle/config.json" >"$bundle/config.json.new" &&
+		mv "$bundle/config.json.new" "$bundle/config.json"
+}
+
+# json_array ARG... — the arguments as a JSON array of strings.
+json_array() {
+	printf '%s\0' "$@" | jq -cRs 'split("\u0000")[:-1]'
+}
+
+# set_args ARG... — process.args = the given arguments.
+set_args() {
+	local json
+	json=$(json_array "$@")
+	update_config '.process.args = $a' -- --argjson a "$json"
+}
+
+# probe_json ID — run the container ID in the foreground with args
+# ["probe"] (plus any already set by the caller via set_args) and leave the
+# JSON in $PROBE.  Fails the test if the run fails or the output isn't JSON.
+run_probe() {
+	local id=${1:-$ID}
+	run run_foreground "$id"
+	if [ "$status" -ne 0 ]; then
+		echo "run failed ($status): $output" >&2
+		return 1
+	fi
+	PROBE=$output
+	if ! jq -e . >/dev/null 2>&1 <<<"$PROBE"; then
+		echo "probe output is not JSON: $PROBE" >&2
+		return 1
+	fi
+}
+
+# pj JQ_FILTER — query the last probe output.
+pj() { jq -r "$@" <<<"$PROBE"; }
+
+# refute_listed WORD TEXT — fail if TEXT has a line that is exactly WORD.
+# (bats: a bare `! cmd` does not fail a test, so use this instead.)
+refute_listed() {
+	if grep -qxF -- "$1" <<<"$2"; then
+		fail "'$1' should not be listed in: $2"
+	fi
+}
+
+# assert_listed WORD TEXT — fail unless TEXT has a line that is exactly WORD.
+assert_listed() {
+	grep -qxF -- "$1" <<<"$2" || fail "'$1' should be listed in: $2"
+}
+
+# Add a netns with `ip netns add` that teardown removes.
+add_netns() {
+	ip netns add "$1" || return 1
+	echo "$1" >>"$TEST_DIR/.netns"
+}
+
+# Start a command in the background, tracked for teardown; sets $BG_PID.
+background() {
+	"$@" &
+	BG_PID=$!
+	track_pid "$BG_PID"
+}

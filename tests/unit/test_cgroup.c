@@ -1,0 +1,823 @@
+// gcc -std=gnu17 -D_GNU_SOURCE -Wall -Wextra -Isrc tests/unit/test_cgroup.c src/runtime/cgroup*.c src/util/*.c $(pkg-config --cflags --libs cmocka jansson) -o /tmp/test_cgroup
+/* test_cgroup.c - unit tests of src/runtime/cgroup*.c.  Run as root for the
+ * real-cgroup tests (they skip otherwise).
+ *
+ * The pure tests feed mountinfo, /proc/self/cgroup and config text as
+ * strings.  The real tests create cgroups named tote-test-<pid> (absolute,
+ * and relative to this process's own cgroups), move forked children into
+ * them, and remove them in the teardown, which also sweeps
+ * /<mount>/tote-test-<pid> in every hierarchy and kills the children, so a
+ * failing assertion leaves nothing behind.  They write only into cgroups
+ * they created. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/cgroup_internal.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+/* ---------------------------------------------------------------- pure */
+
+/* This machine (hybrid), verbatim. */
+static const char hybrid_mountinfo[] =
+    "22 1 253:0 / / rw,relatime - ext4 /dev/vda rw\n"
+    "30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "32 30 0:29 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+    "33 30 0:30 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset\n"
+    "34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "35 30 0:32 / /sys/fs/cgroup/devices rw,relatime - cgroup cgroup rw,devices\n"
+    "36 30 0:33 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+    "37 30 0:34 / /sys/fs/cgroup/blkio rw,relatime - cgroup cgroup rw,blkio\n"
+    "38 30 0:35 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+    "40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+
+static const char hybrid_proc_cgroup[] = "9:name=systemd:/\n"
+                                         "8:pids:/\n"
+                                         "7:blkio:/\n"
+                                         "6:freezer:/\n"
+                                         "5:devices:/\n"
+                                         "4:memory:/process_api/f4e3\n"
+                                         "3:cpuset:/\n"
+                                         "2:cpuacct:/\n"
+                                         "1:cpu:/\n"
+                                         "0::/\n";
+
+static struct cg_hier *find_mount(struct cg_hier *h, size_t n, const char *mount) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(h[i].mount, mount) == 0)
+      return &h[i];
+  return NULL;
+}
+
+static void test_mountinfo_hybrid(void **state) {
+  (void)state;
+  struct cg_hier *h;
+  size_t n;
+  tote_err *err = NULL;
+  assert_int_equal(cg_parse_mountinfo(hybrid_mountinfo, &h, &n, &err), 0);
+  assert_int_equal(n, 10);
+  assert_int_equal(cg_layout_of(h, n), CG_LAYOUT_HYBRID);
+  struct cg_hier *p = find_mount(h, n, "/sys/fs/cgroup/pids");
+  assert_non_null(p);
+  assert_false(p->v2);
+  assert_string_equal(p->root, "/");
+  assert_true(cg_hier_has(p, "pids"));
+  assert_null(p->controllers[1]);
+  struct cg_hier *sd = find_mount(h, n, "/sys/fs/cgroup/systemd");
+  assert_non_null(sd);
+  assert_string_equal(sd->name, "systemd");
+  assert_null(sd->controllers[0]); /* named: no controllers */
+  struct cg_hier *u = find_mount(h, n, "/sys/fs/cgroup/unified");
+  assert_non_null(u);
+  assert_true(u->v2);
+
+  struct cg_proc_entry *e;
+  size_t ne;
+  assert_int_equal(cg_parse_proc_cgroup(hybrid_proc_cgroup, &e, &ne, &err), 0);
+  assert_int_equal(ne, 10);
+  const struct cg_proc_entry *m = cg_proc_entry_for(find_mount(h, n, "/sys/fs/cgroup/memory"), e, ne);
+  assert_non_null(m);
+  assert_string_equal(m->path, "/process_api/f4e3");
+  assert_string_equal(cg_proc_entry_for(sd, e, ne)->controllers, "name=systemd");
+  assert_int_equal(cg_proc_entry_for(u, e, ne)->id, 0);
+  assert_int_equal(cg_proc_entry_for(p, e, ne)->id, 8);
+  cg_proc_entries_free(e, ne);
+  cg_hiers_free(h, n);
+}
+
+static void test_mountinfo_v2_and_v1(void **state) {
+  (void)state;
+  struct cg_hier *h;
+  size_t n;
+  tote_err *err = NULL;
+  const char *v2 = "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                   "29 22 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 "
+                   "rw,nsdelegate,memory_recursiveprot\n";
+  assert_int_equal(cg_parse_mountinfo(v2, &h, &n, &err), 0);
+  assert_int_equal(n, 1);
+  assert_int_equal(cg_layout_of(h, n), CG_LAYOUT_V2);
+  assert_string_equal(h[0].mount, "/sys/fs/cgroup");
+  cg_hiers_free(h, n);
+
+  /* Pure v1 with co-mounted controllers, a flag option, a bind mount of the
+   * same hierarchy (deduped), an escaped space and a non-root mount root. */
+  const char *v1 =
+      "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+      "30 22 0:27 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755\n"
+      "31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+      "32 30 0:29 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset,clone_children\n"
+      "33 30 0:30 /docker/abc /sys/fs/cgroup/my\\040pids rw - cgroup cgroup "
+      "rw,pids,release_agent=/x\n"
+      "34 22 0:28 / /mnt/again rw - cgroup cgroup rw,cpu,cpuacct\n";
+  assert_int_equal(cg_parse_mountinfo(v1, &h, &n, &err), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(cg_layout_of(h, n), CG_LAYOUT_V1);
+  assert_true(cg_hier_has(&h[0], "cpu") && cg_hier_has(&h[0], "cpuacct"));
+  assert_null(h[0].controllers[2]);
+  assert_true(cg_hier_has(&h[1], "cpuset"));
+  assert_null(h[1].controllers[1]); /* clone_children is a flag */
+  assert_string_equal(h[2].mount, "/sys/fs/cgroup/my pids");
+  assert_string_equal(h[2].root, "/docker/abc");
+  assert_null(h[2].controllers[1]); /* release_agent= is a flag */
+
+  struct cg_proc_entry *e;
+  size_t ne;
+  assert_int_equal(cg_parse_proc_cgroup("3:pids:/docker/abc/x:y\n2:cpuset:/\n1:cpu,cpuacct:/a\n",
+                                        &e, &ne, &err),
+                   0);
+  assert_string_equal(cg_proc_entry_for(&h[0], e, ne)->path, "/a");
+  assert_string_equal(cg_proc_entry_for(&h[2], e, ne)->path, "/docker/abc/x:y");
+  cg_proc_entries_free(e, ne);
+  cg_hiers_free(h, n);
+}
+
+static void test_mountinfo_hidden_and_malformed(void **state) {
+  (void)state;
+  struct cg_hier *h;
+  size_t n;
+  tote_err *err = NULL;
+  /* A cgroup2 at /sys/fs/cgroup hidden by a tmpfs mounted over it later,
+   * which then holds v1 hierarchies: only those count. */
+  const char *text = "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+                     "29 22 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
+                     "30 29 0:27 / /sys/fs/cgroup rw - tmpfs tmpfs rw\n"
+                     "31 30 0:28 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n";
+  assert_int_equal(cg_parse_mountinfo(text, &h, &n, &err), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(h[0].mount, "/sys/fs/cgroup/pids");
+  assert_int_equal(cg_layout_of(h, n), CG_LAYOUT_V1);
+  cg_hiers_free(h, n);
+
+  assert_int_equal(cg_parse_mountinfo("31 30 0:28 / /x rw - cgroup\n", &h, &n, &err), -1);
+  assert_non_null(strstr(err->msg, "malformed"));
+  err_free(&err);
+  assert_int_equal(cg_parse_mountinfo("", &h, &n, &err), 0);
+  assert_int_equal(n, 0);
+  free(h);
+
+  struct cg_proc_entry *e;
+  size_t ne;
+  static const char *const bad[] = {"pids:/\n", "x:pids:/\n", "1:pids\n", "1:pids:rel\n",
+                                    ":pids:/\n"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(cg_parse_proc_cgroup(bad[i], &e, &ne, &err), -1);
+    err_free(&err);
+  }
+}
+
+static void check_clean(const char *in, const char *want) {
+  tote_err *err = NULL;
+  char *out = cg_clean_path(in, &err);
+  if (want == NULL) {
+    assert_null(out);
+    assert_non_null(strstr(err->msg, ".."));
+    err_free(&err);
+    return;
+  }
+  assert_non_null(out);
+  assert_string_equal(out, want);
+  free(out);
+}
+
+static void test_clean_path(void **state) {
+  (void)state;
+  check_clean("/a//./b/", "/a/b");
+  check_clean("a/b", "a/b");
+  check_clean("./a/./", "a");
+  check_clean("/", "/");
+  check_clean("/./", "/");
+  check_clean(".", "");
+  check_clean("/a/..b/c..", "/a/..b/c..");
+  check_clean("/a/../b", NULL);
+  check_clean("..", NULL);
+  check_clean("/..", NULL);
+  check_clean("a/b/..", NULL);
+  check_clean("a/../../etc", NULL);
+}
+
+static void check_resolve(const char *root, const char *path, const char *own, const char *want,
+                          const char *errpart) {
+  struct cg_hier h = {.mount = "/sys/fs/cgroup/pids", .root = (char *)root};
+  tote_err *err = NULL;
+  char *out = cg_resolve_path(&h, path, own, &err);
+  if (want) {
+    assert_non_null(out);
+    assert_string_equal(out, want);
+    free(out);
+  } else {
+    assert_null(out);
+    assert_non_null(err);
+    if (strstr(err->msg, errpart) == NULL)
+      fail_msg("\"%s\" not in \"%s\"", errpart, err->msg);
+    err_free(&err);
+  }
+}
+
+static void test_resolve_path(void **state) {
+  (void)state;
+  check_resolve("/", "/tote/x", NULL, "/tote/x", NULL);
+  check_resolve("/", "//tote/./x/", NULL, "/tote/x", NULL);
+  check_resolve("/", "tote/x", "/process_api/f4e3", "/process_api/f4e3/tote/x", NULL);
+  check_resolve("/", "tote/x", "/", "/tote/x", NULL);
+  check_resolve("/docker/abc", "x", "/docker/abc/sub", "/sub/x", NULL);
+  check_resolve("/docker/abc", "x", "/docker/abc", "/x", NULL);
+  check_resolve("/docker/abc", "/x", "/elsewhere", "/x", NULL);
+  check_resolve("/docker/abc", "x", "/docker/abcd", NULL, "outside the mount");
+  check_resolve("/", "x", NULL, NULL, "not in /proc/self/cgroup");
+  check_resolve("/", "/", NULL, NULL, "hierarchy root");
+  check_resolve("/", "/./", NULL, NULL, "hierarchy root");
+  check_resolve("/", ".", "/me", NULL, "own cgroup");
+  check_resolve("/", "/tote/../..", NULL, NULL, "..");
+  check_resolve("/", "../sibling", "/me", NULL, "..");
+
+  tote_err *err = NULL;
+  char *d = cg_default_path("abc", &err);
+  assert_string_equal(d, "/tote/abc");
+  free(d);
+  static const char *const bad_ids[] = {"", ".", "..", "a/b", "/"};
+  for (size_t i = 0; i < sizeof bad_ids / sizeof bad_ids[0]; i++) {
+    assert_null(cg_default_path(bad_ids[i], &err));
+    err_free(&err);
+  }
+}
+
+struct res_case {
+  const char *json;
+  bool v1_devices;
+  const char *err; /* NULL: valid; else a part of the message */
+};
+
+static const struct res_case res_cases[] = {
+    {"{}", false, NULL},
+    {"null", false, NULL},
+    {"{\"pids\": {\"limit\": 10}, \"memory\": {\"limit\": 1048576}}", false, NULL},
+    {"{\"pids\": {}, \"memory\": {}, \"cpu\": {}, \"blockIO\": {}, \"network\": {}, "
+     "\"hugepageLimits\": [], \"rdma\": {}, \"unified\": {}, \"devices\": []}",
+     false, NULL},
+    /* Zero values that mean "not set", as Docker writes them. */
+    {"{\"cpu\": {\"shares\": 0, \"cpus\": \"\"}, \"memory\": {\"disableOOMKiller\": false, "
+     "\"swap\": 0}, \"blockIO\": {\"weight\": 0}, \"network\": {\"priorities\": []}}",
+     false, NULL},
+    {"{\"unknownExtension\": 5}", false, NULL},
+    {"{\"pids\": {\"limit\": -1}}", false, NULL},
+    {"{\"pids\": {\"limit\": 0}}", false, NULL},
+    {"{\"memory\": {\"limit\": -1}}", false, NULL},
+    {"{\"memory\": {\"limit\": 0}}", false, NULL},
+    {"{\"cpu\": {\"shares\": 1024}}", true, "linux.resources.cpu.shares is not supported yet"},
+    {"{\"cpu\": {\"cpus\": \"0-1\"}}", true, "linux.resources.cpu.cpus is not supported yet"},
+    {"{\"memory\": {\"limit\": 5, \"swap\": 10}}", true,
+     "linux.resources.memory.swap is not supported yet"},
+    {"{\"memory\": {\"swappiness\": 0}}", true,
+     "linux.resources.memory.swappiness is not supported yet"},
+    {"{\"memory\": {\"disableOOMKiller\": true}}", true,
+     "linux.resources.memory.disableOOMKiller is not supported yet"},
+    {"{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 5}]}}", true,
+     "linux.resources.blockIO.weightDevice is not supported yet"},
+    {"{\"network\": {\"classID\": 7}}", true, "linux.resources.network.classID is not supported"},
+    {"{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 1}]}", true,
+     "linux.resources.hugepageLimits is not supported yet"},
+    {"{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}", true,
+     "linux.resources.rdma[\"mlx5_1\"] is not supported yet"},
+    {"{\"unified\": {\"memory.high\": \"5\"}}", true,
+     "linux.resources.unified[\"memory.high\"] is not supported yet"},
+    {"{\"cpu\": 5}", true, "linux.resources.cpu must be an object"},
+    {"[]", true, "linux.resources must be an object"},
+    {"{\"pids\": {\"limit\": \"10\"}}", true, "linux.resources.pids.limit must be an integer"},
+    {"{\"pids\": 3}", true, "linux.resources.pids must be an object"},
+    {"{\"memory\": {\"limit\": -2}}", true, "linux.resources.memory.limit must be -1"},
+    {"{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}", true, NULL},
+    {"{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}", false,
+     "linux.resources.devices is not supported on cgroup v2 yet"},
+    {"{\"devices\": {}}", true, "linux.resources.devices must be an array"},
+    {"{\"devices\": [{\"access\": \"rwm\"}]}", true, "devices[0].allow is required"},
+    {"{\"devices\": [{\"allow\": true, \"type\": \"p\"}]}", true, "devices[0].type must be"},
+    {"{\"devices\": [{\"allow\": true}, {\"allow\": true, \"access\": \"rx\"}]}", true,
+     "devices[1].access \"rx\""},
+    {"{\"devices\": [{\"allow\": true, \"major\": -2}]}", true, "devices[0].major must be"},
+    {"{\"devices\": [{\"allow\": true, \"minor\": 4294967296}]}", true, "devices[0].minor"},
+};
+
+static void test_validate_resources(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof res_cases / sizeof res_cases[0]; i++) {
+    const struct res_case *c = &res_cases[i];
+    json_error_t je;
+    json_t *j = json_loads(c->json, JSON_DECODE_ANY, &je);
+    if (j == NULL)
+      fail_msg("case %zu: bad test JSON: %s", i, je.text);
+    tote_err *err = NULL;
+    int rc = cg_validate_resources(j, c->v1_devices, &err);
+    json_decref(j);
+    if (c->err == NULL && rc != 0)
+      fail_msg("case %zu (%s): unexpected error: %s", i, c->json, err->msg);
+    if (c->err != NULL && rc == 0)
+      fail_msg("case %zu (%s): accepted, wanted \"%s\"", i, c->json, c->err);
+    if (c->err != NULL && strstr(err->msg, c->err) == NULL)
+      fail_msg("case %zu: \"%s\" not in \"%s\"", i, c->err, err->msg);
+    err_free(&err);
+  }
+}
+
+static void test_device_rules(void **state) {
+  (void)state;
+  json_t *d = json_loads("[{\"allow\": false, \"access\": \"rwm\"},"
+                         " {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229,"
+                         "  \"access\": \"wr\"},"
+                         " {\"allow\": true, \"type\": \"b\", \"major\": 8, \"access\": \"m\"},"
+                         " {\"allow\": true, \"type\": \"c\", \"minor\": -1, \"major\": 136},"
+                         " {\"allow\": false, \"type\": \"a\", \"access\": \"r\"},"
+                         " {\"allow\": true}]",
+                         0, NULL);
+  assert_non_null(d);
+  struct cg_dev_rule *r;
+  size_t n;
+  tote_err *err = NULL;
+  assert_int_equal(cg_device_rules(d, &r, &n, &err), 0);
+  static const struct {
+    bool allow;
+    const char *text;
+  } want[] = {{false, "a"},           {true, "c 10:229 rw"}, {true, "b 8:* m"},
+              {true, "c 136:* rwm"},  {false, "c *:* r"},    {false, "b *:* r"},
+              {true, "a"}};
+  assert_int_equal(n, sizeof want / sizeof want[0]);
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(r[i].allow, want[i].allow);
+    assert_string_equal(r[i].text, want[i].text);
+  }
+  free(r);
+  json_decref(d);
+}
+
+static void test_pid_list(void **state) {
+  (void)state;
+  pid_t *p = NULL;
+  size_t n = 0;
+  tote_err *err = NULL;
+  assert_int_equal(cg_parse_pids("12\n5\n", &p, &n, &err), 0);
+  assert_int_equal(cg_parse_pids("5\n7\n\n", &p, &n, &err), 0);
+  assert_int_equal(cg_parse_pids("", &p, &n, &err), 0);
+  cg_pids_uniq(p, &n);
+  assert_int_equal(n, 3);
+  assert_int_equal(p[0], 5);
+  assert_int_equal(p[1], 7);
+  assert_int_equal(p[2], 12);
+  assert_int_equal(cg_parse_pids("3x\n", &p, &n, &err), -1);
+  err_free(&err);
+  assert_int_equal(cg_parse_pids("-3\n", &p, &n, &err), -1);
+  err_free(&err);
+  free(p);
+}
+
+static const char state_json[] =
+    "{\"path\": \"/tote/x\", \"rootless\": false, \"hierarchies\": ["
+    " {\"version\": 1, \"mount\": \"/sys/fs/cgroup/pids\", \"root\": \"/\","
+    "  \"path\": \"/tote/x\", \"controllers\": [\"pids\"], \"dir\": "
+    "  \"/sys/fs/cgroup/pids/tote/x\", \"created\": [%s]},"
+    " {\"version\": 1, \"mount\": \"/sys/fs/cgroup/systemd\", \"root\": \"/\", \"name\": "
+    "  \"systemd\", \"path\": \"/tote/x\", \"controllers\": [], \"dir\": null, \"created\": []}"
+    "]}";
+
+static struct cgroup *cg_from_text(const char *created, tote_err **err) {
+  char buf[2048];
+  snprintf(buf, sizeof buf, state_json, created);
+  json_t *j = json_loads(buf, 0, NULL);
+  assert_non_null(j);
+  struct cgroup *cg = cgroup_from_json(j, err);
+  json_decref(j);
+  return cg;
+}
+
+static void test_state_json(void **state) {
+  (void)state;
+  tote_err *err = NULL;
+  struct cgroup *cg = cg_from_text(
+      "\"/sys/fs/cgroup/pids/tote\", \"/sys/fs/cgroup/pids/tote/x\"", &err);
+  assert_non_null(cg);
+  assert_string_equal(cgroup_path(cg), "/tote/x");
+  json_t *j = cgroup_to_json(cg);
+  struct cgroup *again = cgroup_from_json(j, &err);
+  assert_non_null(again);
+  json_t *j2 = cgroup_to_json(again);
+  assert_true(json_equal(j, j2));
+  json_decref(j);
+  json_decref(j2);
+  cgroup_free(again);
+  cgroup_free(cg);
+
+  /* Nothing outside the way from the mount point to the cgroup. */
+  static const char *const bad[] = {
+      "\"/sys/fs/cgroup/pids\"",           "\"/sys/fs/cgroup/pids/tote/../../..\"",
+      "\"/sys/fs/cgroup/pids/other\"",     "\"/etc\"",
+      "\"/sys/fs/cgroup/pidsx/tote\"",     "\"/sys/fs/cgroup/pids/tote/x/y\"",
+      "\"/sys/fs/cgroup/pids//tote\"",     "3",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    cg = cg_from_text(bad[i], &err);
+    if (cg != NULL)
+      fail_msg("accepted created = [%s]", bad[i]);
+    err_free(&err);
+  }
+}
+
+/* ---------------------------------------------------------------- real */
+
+#define MAX_CHILDREN 8
+#define MAX_CGROUPS 4
+
+static struct {
+  char name[64];               /* tote-test-<pid> */
+  pid_t children[MAX_CHILDREN];
+  struct cgroup *cgs[MAX_CGROUPS];
+} rt;
+
+static pid_t spawn_sleeper(void) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    signal(SIGTERM, SIG_DFL);
+    for (;;)
+      pause();
+  }
+  for (int i = 0; i < MAX_CHILDREN; i++)
+    if (rt.children[i] == 0) {
+      rt.children[i] = pid;
+      return pid;
+    }
+  kill(pid, SIGKILL);
+  fail_msg("too many children");
+  return -1;
+}
+
+static void reaped(pid_t pid) {
+  for (int i = 0; i < MAX_CHILDREN; i++)
+    if (rt.children[i] == pid)
+      rt.children[i] = 0;
+}
+
+static struct cgroup *keep(struct cgroup *cg) {
+  for (int i = 0; i < MAX_CGROUPS; i++)
+    if (rt.cgs[i] == NULL)
+      return rt.cgs[i] = cg;
+  fail_msg("too many cgroups");
+  return NULL;
+}
+
+static void forget(struct cgroup *cg) {
+  for (int i = 0; i < MAX_CGROUPS; i++)
+    if (rt.cgs[i] == cg)
+      rt.cgs[i] = NULL;
+  cgroup_free(cg);
+}
+
+static int real_setup(void **state) {
+  (void)state;
+  memset(&rt, 0, sizeof rt);
+  snprintf(rt.name, sizeof rt.name, "tote-test-%d", (int)getpid());
+  return 0;
+}
+
+/* rmdir mount/name and what is below it: only our uniquely named dirs. */
+static void sweep(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) < 0)
+    return;
+  _cleanup_free_ char *fz = xasprintf("%s/freezer.state", dir);
+  if (access(fz, F_OK) == 0)
+    write_file_at(AT_FDCWD, fz, "THAWED", 6, 0, NULL);
+  _cleanup_free_ char *cmd = xasprintf("find '%s' -depth -type d -exec rmdir {} + 2>/dev/null",
+                                       dir);
+  if (system(cmd) != 0 || stat(dir, &st) == 0)
+    fprintf(stderr, "teardown: could not remove %s\n", dir);
+}
+
+static int real_teardown(void **state) {
+  (void)state;
+  tote_err *err = NULL;
+  for (int i = 0; i < MAX_CGROUPS; i++)
+    if (rt.cgs[i])
+      cgroup_freeze(rt.cgs[i], false, &err), err_free(&err);
+  for (int i = 0; i < MAX_CHILDREN; i++) {
+    if (rt.children[i] > 0) {
+      kill(rt.children[i], SIGKILL);
+      waitpid(rt.children[i], NULL, 0);
+    }
+  }
+  for (int i = 0; i < MAX_CGROUPS; i++) {
+    if (rt.cgs[i] && cgroup_destroy(rt.cgs[i], &err) < 0) {
+      fprintf(stderr, "teardown: %s\n", err->msg);
+      err_free(&err);
+    }
+    cgroup_free(rt.cgs[i]);
+  }
+  /* Whatever is left named tote-test-<pid>, at the hierarchy roots and
+   * below this process's own cgroups. */
+  struct cg_hier *h;
+  size_t n;
+  struct cg_proc_entry *e = NULL;
+  size_t ne = 0;
+  _cleanup_free_ char *self = read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL, &err);
+  if (self == NULL || cg_parse_proc_cgroup(self, &e, &ne, &err) < 0)
+    err_free(&err);
+  if (cg_detect(&h, &n, &err) == 0) {
+    for (size_t i = 0; i < n; i++) {
+      _cleanup_free_ char *dir = xasprintf("%s/%s", h[i].mount, rt.name);
+      sweep(dir);
+      const struct cg_proc_entry *own = cg_proc_entry_for(&h[i], e, ne);
+      _cleanup_free_ char *rel = own ? cg_resolve_path(&h[i], rt.name, own->path, &err) : NULL;
+      _cleanup_free_ char *reldir = rel ? xasprintf("%s%s", h[i].mount, rel) : NULL;
+      if (reldir)
+        sweep(reldir);
+      err_free(&err);
+    }
+    cg_hiers_free(h, n);
+  }
+  cg_proc_entries_free(e, ne);
+  err_free(&err);
+  memset(&rt, 0, sizeof rt);
+  return 0;
+}
+
+static void need_root(void) {
+  if (geteuid() != 0 || access("/proc/self/mountinfo", R_OK) != 0)
+    skip();
+  enum cg_layout l;
+  tote_err *err = NULL;
+  if (cgroup_detect_layout(&l, &err) < 0) {
+    err_free(&err);
+    skip();
+  }
+}
+
+static struct cg_hier *hier_of(struct cgroup *cg, const char *ctrl) { return cg_find(cg, ctrl); }
+
+static char *read_cg(struct cgroup *cg, const char *ctrl, const char *file) {
+  struct cg_hier *h = hier_of(cg, ctrl);
+  if (h == NULL || h->dir == NULL)
+    return NULL;
+  tote_err *err = NULL;
+  char *s = cg_read(h->dir, file, &err);
+  err_free(&err);
+  return s;
+}
+
+static json_t *json_of(const char *text) {
+  json_t *j = json_loads(text, 0, NULL);
+  assert_non_null(j);
+  return j;
+}
+
+#define OK(call)                                                                                \
+  do {                                                                                          \
+    tote_err *err_ = NULL;                                                                      \
+    if ((call) < 0)                                                                             \
+      fail_msg("%s: %s", #call, err_ ? err_->msg : "?");                                       \
+  } while (0)
+
+/* Each process's /proc/PID/cgroup must show path in every hierarchy. */
+static void assert_member(pid_t pid, struct cgroup *cg) {
+  char file[64];
+  snprintf(file, sizeof file, "/proc/%d/cgroup", (int)pid);
+  tote_err *err = NULL;
+  _cleanup_free_ char *text = read_file_at(AT_FDCWD, file, NULL, &err);
+  assert_non_null(text);
+  struct cg_proc_entry *e;
+  size_t ne;
+  assert_int_equal(cg_parse_proc_cgroup(text, &e, &ne, &err), 0);
+  for (size_t i = 0; i < cg->n; i++) {
+    const struct cg_proc_entry *m = cg_proc_entry_for(&cg->h[i], e, ne);
+    assert_non_null(m);
+    if (strcmp(m->path, cg->h[i].path) != 0)
+      fail_msg("%s: pid %d is in %s, not %s", cg->h[i].mount, (int)pid, m->path,
+               cg->h[i].path);
+  }
+  cg_proc_entries_free(e, ne);
+}
+
+static bool exists(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0;
+}
+
+static void test_real_lifecycle(void **state) {
+  (void)state;
+  need_root();
+  tote_err *err = NULL;
+  _cleanup_free_ char *path = xasprintf("/%s", rt.name);
+  struct cgroup *cg = cgroup_create(path, "unused", false, &err);
+  if (cg == NULL)
+    fail_msg("create: %s", err->msg);
+  keep(cg);
+  assert_string_equal(cgroup_path(cg), path);
+  for (size_t i = 0; i < cg->n; i++) {
+    assert_non_null(cg->h[i].dir);
+    assert_true(exists(cg->h[i].dir));
+    assert_string_equal(cg->h[i].created[0], cg->h[i].dir);
+    assert_null(cg->h[i].created[1]);
+  }
+  /* v1 cpuset: the new dir got the root's cpus and mems. */
+  struct cg_hier *cs = hier_of(cg, "cpuset");
+  if (cs && !cs->v2) {
+    _cleanup_free_ char *mine = read_cg(cg, "cpuset", "cpuset.cpus");
+    _cleanup_free_ char *root = cg_read(cs->mount, "cpuset.cpus", &err);
+    assert_non_null(mine);
+    assert_non_null(root);
+    assert_string_equal(mine, root);
+  }
+
+  pid_t a = spawn_sleeper(), b = spawn_sleeper();
+  OK(cgroup_enter(cg, a, &err_));
+  OK(cgroup_enter(cg, b, &err_));
+  assert_member(a, cg);
+  assert_member(b, cg);
+  pid_t *pids;
+  size_t n;
+  OK(cgroup_pids(cg, &pids, &n, &err_));
+  assert_int_equal(n, 2);
+  assert_true((pids[0] == a && pids[1] == b) || (pids[0] == b && pids[1] == a));
+  free(pids);
+
+  /* A second create on the same, busy path is refused and removes nothing. */
+  struct cgroup *twin = cgroup_create(path, "unused", false, &err);
+  assert_null(twin);
+  assert_non_null(strstr(err->msg, "has processes"));
+  err_free(&err);
+  assert_true(exists(cg->h[0].dir));
+
+  /* Freeze and thaw. */
+  bool frozen = true;
+  OK(cgroup_is_frozen(cg, &frozen, &err_));
+  assert_false(frozen);
+  OK(cgroup_freeze(cg, true, &err_));
+  OK(cgroup_is_frozen(cg, &frozen, &err_));
+  assert_true(frozen);
+  OK(cgroup_freeze(cg, false, &err_));
+  OK(cgroup_is_frozen(cg, &frozen, &err_));
+  assert_false(frozen);
+
+  /* Resources. */
+  json_t *res = json_of("{\"pids\": {\"limit\": 42}, \"memory\": {\"limit\": 67108864},"
+                        " \"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                        "  {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3,"
+                        "   \"access\": \"rwm\"},"
+                        "  {\"allow\": true, \"type\": \"c\", \"major\": 136, \"access\": \"rw\"}]}");
+  OK(cgroup_check_resources(res, &err_));
+  OK(cgroup_apply_resources(cg, res, &err_));
+  json_decref(res);
+  _cleanup_free_ char *pmax = read_cg(cg, "pids", "pids.max");
+  assert_non_null(pmax);
+  assert_string_equal(pmax, "42");
+  struct cg_hier *mem = hier_of(cg, "memory");
+  assert_non_null(mem);
+  _cleanup_free_ char *mlim =
+      read_cg(cg, "memory", mem->v2 ? "memory.max" : "memory.limit_in_bytes");
+  assert_non_null(mlim);
+  assert_string_equal(mlim, "67108864");
+  struct cg_hier *dv = hier_of(cg, "devices");
+  if (dv && !dv->v2) {
+    _cleanup_free_ char *list = read_cg(cg, "devices", "devices.list");
+    assert_non_null(list);
+    assert_string_equal(list, "c 1:3 rwm\nc 136:* rw");
+  }
+  res = json_of("{\"pids\": {\"limit\": -1}, \"memory\": {\"limit\": -1}}");
+  OK(cgroup_apply_resources(cg, res, &err_));
+  json_decref(res);
+  _cleanup_free_ char *pmax2 = read_cg(cg, "pids", "pids.max");
+  assert_string_equal(pmax2, "max");
+  res = json_of("{\"cpu\": {\"shares\": 512}}");
+  assert_int_equal(cgroup_apply_resources(cg, res, &err), -1);
+  assert_non_null(strstr(err->msg, "linux.resources.cpu.shares is not supported yet"));
+  err_free(&err);
+  json_decref(res);
+
+  /* The state record leads to the same directories. */
+  json_t *j = cgroup_to_json(cg);
+  struct cgroup *back = cgroup_from_json(j, &err);
+  json_decref(j);
+  assert_non_null(back);
+  keep(back);
+  OK(cgroup_pids(back, &pids, &n, &err_));
+  assert_int_equal(n, 2);
+  free(pids);
+
+  /* SIGTERM goes through freeze / signal / thaw; SIGKILL through cgroup.kill
+   * where cgroup2 has it. */
+  OK(cgroup_kill_all(back, SIGTERM, &err_));
+  int st;
+  for (int i = 0; i < 2; i++) {
+    pid_t w = waitpid(-1, &st, 0);
+    assert_true(w == a || w == b);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+  }
+  reaped(a);
+  reaped(b);
+  OK(cgroup_is_frozen(back, &frozen, &err_));
+  assert_false(frozen);
+  pid_t c = spawn_sleeper();
+  OK(cgroup_enter(back, c, &err_));
+  OK(cgroup_kill_all(back, SIGKILL, &err_));
+  assert_int_equal(waitpid(c, &st, 0), c);
+  assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  reaped(c);
+  OK(cgroup_pids(back, &pids, &n, &err_));
+  assert_int_equal(n, 0);
+  free(pids);
+
+  /* Destroy through the restored record; the original then has nothing
+   * left to remove. */
+  OK(cgroup_destroy(back, &err_));
+  for (size_t i = 0; i < cg->n; i++)
+    if (exists(cg->h[i].dir))
+      fail_msg("%s is still there", cg->h[i].dir);
+  forget(back);
+}
+
+static void test_real_relative_and_refusals(void **state) {
+  (void)state;
+  need_root();
+  tote_err *err = NULL;
+  /* Relative: below this process's own cgroup in each hierarchy (on this
+   * machine memory's is /process_api/<x>); two levels, both created. */
+  _cleanup_free_ char *rel = xasprintf("%s/inner", rt.name);
+  struct cgroup *cg = cgroup_create(rel, "unused", false, &err);
+  if (cg == NULL)
+    fail_msg("create %s: %s", rel, err->msg);
+  keep(cg);
+  _cleanup_free_ char *self = read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL, &err);
+  struct cg_proc_entry *e;
+  size_t ne;
+  assert_int_equal(cg_parse_proc_cgroup(self, &e, &ne, &err), 0);
+  for (size_t i = 0; i < cg->n; i++) {
+    struct cg_hier *h = &cg->h[i];
+    const struct cg_proc_entry *own = cg_proc_entry_for(h, e, ne);
+    assert_non_null(own);
+    _cleanup_free_ char *want = xasprintf("%s/%s", strcmp(own->path, "/") ? own->path : "", rel);
+    assert_string_equal(h->path, want);
+    assert_true(exists(h->dir));
+    assert_non_null(h->created[1]);
+    assert_null(h->created[2]);
+    assert_non_null(strstr(h->created[0], rt.name));
+  }
+  cg_proc_entries_free(e, ne);
+  /* The intermediate dir is now there: a sibling creates only its leaf, and
+   * destroying the sibling leaves the first one alone. */
+  _cleanup_free_ char *rel2 = xasprintf("%s/other", rt.name);
+  struct cgroup *sib = cgroup_create(rel2, "unused", false, &err);
+  if (sib == NULL)
+    fail_msg("create %s: %s", rel2, err->msg);
+  keep(sib);
+  assert_null(sib->h[0].created[1]);
+  OK(cgroup_destroy(cg, &err_));
+  assert_false(exists(cg->h[0].dir));
+  assert_true(exists(sib->h[0].dir)); /* parent in use: left */
+  OK(cgroup_destroy(sib, &err_));
+  assert_true(exists(sib->h[0].dir) == false);
+  /* The parent cg created was in use at cg's destroy, so it stays (as with
+   * runc); the teardown sweep removes it. */
+
+  /* Refusals create nothing. */
+  static const char *const bad[] = {"/", "/tote/../x", "..", ".", "a/../../b"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    struct cgroup *x = cgroup_create(bad[i], "id", false, &err);
+    if (x != NULL)
+      fail_msg("cgroupsPath \"%s\" accepted", bad[i]);
+    err_free(&err);
+  }
+  assert_null(cgroup_create(NULL, "a/b", false, &err));
+  err_free(&err);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mountinfo_hybrid),
+      cmocka_unit_test(test_mountinfo_v2_and_v1),
+      cmocka_unit_test(test_mountinfo_hidden_and_malformed),
+      cmocka_unit_test(test_clean_path),
+      cmocka_unit_test(test_resolve_path),
+      cmocka_unit_test(test_validate_resources),
+      cmocka_unit_test(test_device_rules),
+      cmocka_unit_test(test_pid_list),
+      cmocka_unit_test(test_state_json),
+      cmocka_unit_test_setup_teardown(test_real_lifecycle, real_setup, real_teardown),
+      cmocka_unit_test_setup_teardown(test_real_relative_and_refusals, real_setup,
+                                      real_teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -93,6 +93,7 @@ int cg_detect(struct cg_hier **out, size_t *n, tote_err **err) {
 }
 
 int cgroup_detect_layout(enum cg_layout *out, tote_err **err) {
+  CG_ERR_GUARD(err);
   struct cg_hier *h;
   size_t n;
   if (cg_detect(&h, &n, err) < 0)
@@ -100,6 +101,17 @@ int cgroup_detect_layout(enum cg_layout *out, tote_err **err) {
   *out = cg_layout_of(h, n);
   cg_hiers_free(h, n);
   return 0;
+}
+
+int cgroup_refuse_systemd_driver(tote_err **err) {
+  struct stat st;
+  if (stat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
+    return err_set(err, 0,
+                   "--systemd-cgroup: systemd is not running on this host "
+                   "(no /run/systemd/system); leave the option out to use cgroupfs");
+  return err_set(err, 0,
+                 "--systemd-cgroup: the systemd cgroup driver is not supported yet; "
+                 "leave the option out to use cgroupfs");
 }
 
 const char *cgroup_layout_name(enum cg_layout l) {
@@ -189,7 +201,9 @@ static int create_in(struct cg_hier *h, tote_err **err) {
     bool leaf = *p == '\0';
     if (mkdir(sub, 0755) == 0) {
       strv_push(&h->created, sub);
-      if (be->init_dir(parent, sub, err) < 0 || (!leaf && be->delegate && be->delegate(sub, err) < 0))
+      if (be->init_dir(parent, sub, err) < 0)
+        goto fail;
+      if (!leaf && be->delegate && be->delegate(sub, err) < 0)
         goto fail;
     } else if (errno == EEXIST) {
       struct stat st;
@@ -244,6 +258,7 @@ static int resolve_all(struct cgroup *cg, const char *cgroups_path, tote_err **e
 
 struct cgroup *cgroup_create(const char *cgroups_path, const char *id, bool rootless,
                              tote_err **err) {
+  CG_ERR_GUARD(err);
   _cleanup_free_ char *deflt = NULL;
   if (cgroups_path == NULL || cgroups_path[0] == '\0') {
     if ((deflt = cg_default_path(id, err)) == NULL)
@@ -277,6 +292,7 @@ struct cgroup *cgroup_create(const char *cgroups_path, const char *id, bool root
 /* ---- enter, list, kill ---- */
 
 int cgroup_enter(struct cgroup *cg, pid_t pid, tote_err **err) {
+  CG_ERR_GUARD(err);
   char buf[24];
   snprintf(buf, sizeof buf, "%d", (int)pid);
   for (size_t i = 0; i < cg->n; i++) {
@@ -324,6 +340,7 @@ static int collect_pids(const char *dir, pid_t **pids, size_t *n, tote_err **err
 }
 
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, tote_err **err) {
+  CG_ERR_GUARD(err);
   *pids = NULL;
   *n = 0;
   struct cg_hier *p = primary(cg);
@@ -340,6 +357,7 @@ int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, tote_err **err) {
 }
 
 int cgroup_kill_all(struct cgroup *cg, int sig, tote_err **err) {
+  CG_ERR_GUARD(err);
   for (size_t i = 0; sig == SIGKILL && i < cg->n; i++) {
     if (!cg->h[i].v2 || cg->h[i].dir == NULL)
       continue;
@@ -364,9 +382,12 @@ int cgroup_kill_all(struct cgroup *cg, int sig, tote_err **err) {
   for (size_t i = 0; rc == 0 && i < n; i++)
     if (kill(pids[i], sig) < 0 && errno != ESRCH)
       rc = err_sys(err, "sending signal %d to %d", sig, (int)pids[i]);
-  if (froze && cg_backend_of(f)->freeze(f->dir, false, rc == 0 ? err : &e) < 0) {
+  if (froze && cg_backend_of(f)->freeze(f->dir, false, &e) < 0) {
+    if (rc == 0) {
+      *err = steal_ptr(&e);
+      rc = err_wrap(err, "thawing after the kill");
+    }
     err_free(&e);
-    rc = rc < 0 ? rc : err_wrap(err, "thawing after kill");
   }
   return rc;
 }
@@ -374,6 +395,7 @@ int cgroup_kill_all(struct cgroup *cg, int sig, tote_err **err) {
 /* ---- freezer ---- */
 
 int cgroup_freeze(struct cgroup *cg, bool frozen, tote_err **err) {
+  CG_ERR_GUARD(err);
   struct cg_hier *f = freezer(cg);
   if (f == NULL)
     return err_set(err, ENOENT, "%s cgroup %s: no freezer is available",
@@ -384,6 +406,7 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, tote_err **err) {
 }
 
 int cgroup_is_frozen(struct cgroup *cg, bool *frozen, tote_err **err) {
+  CG_ERR_GUARD(err);
   struct cg_hier *f = freezer(cg);
   *frozen = false;
   if (f == NULL)
@@ -439,6 +462,7 @@ static int destroy_hier(struct cg_hier *h, tote_err **err) {
 }
 
 int cgroup_destroy(struct cgroup *cg, tote_err **err) {
+  CG_ERR_GUARD(err);
   int rc = 0;
   for (size_t i = 0; i < cg->n; i++) {
     tote_err *e = NULL;
@@ -544,6 +568,7 @@ static int hier_from_json(json_t *o, struct cg_hier *h, tote_err **err) {
 }
 
 struct cgroup *cgroup_from_json(json_t *j, tote_err **err) {
+  CG_ERR_GUARD(err);
   json_t *hs = NULL;
   const char *path;
   int rootless = 0;

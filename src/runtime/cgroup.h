@@ -31,6 +31,9 @@ enum cg_layout { CG_LAYOUT_V1, CG_LAYOUT_V2, CG_LAYOUT_HYBRID };
  * controllers and a cgroup2 mount coexist.  Error when no cgroup fs at all. */
 int cgroup_detect_layout(enum cg_layout *out, struct tote_err **err);
 const char *cgroup_layout_name(enum cg_layout l); /* "v1", "v2", "hybrid" */
+/* For the CLI's --systemd-cgroup: there is no systemd driver.  Always -1,
+ * saying whether systemd is even running (/run/systemd/system). */
+int cgroup_refuse_systemd_driver(struct tote_err **err);
 
 /* The container's cgroup in every hierarchy (opaque). */
 struct cgroup;

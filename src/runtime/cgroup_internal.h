@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "runtime/cgroup.h"
+#include "util/err.h"
 
 struct tote_err;
 
@@ -97,6 +98,13 @@ int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n,
                     struct tote_err **err);
 
 /* ---- cgroup.c: shared helpers ---- */
+
+/* Callers may pass err == NULL ("don't care"); the code below reads
+ * (*err)->errnum, so each public entry point points err at a local. */
+#define CG_ERR_GUARD(err)                                                                      \
+  __attribute__((cleanup(err_free))) struct tote_err *err##_local_ = NULL;                     \
+  if ((err) == NULL)                                                                           \
+  (err) = &err##_local_
 
 /* Write value to dir/file in one write(2), as cgroup files expect. */
 int cg_write(const char *dir, const char *file, const char *value, struct tote_err **err);

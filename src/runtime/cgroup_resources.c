@@ -255,6 +255,7 @@ static bool have_v1_devices(const struct cg_hier *h, size_t n) {
 }
 
 int cgroup_check_resources(json_t *resources, tote_err **err) {
+  CG_ERR_GUARD(err);
   struct cg_hier *h = NULL;
   size_t n = 0;
   tote_err *ignored = NULL;
@@ -309,6 +310,7 @@ static int apply_devices(struct cgroup *cg, json_t *res, tote_err **err) {
 }
 
 int cgroup_apply_resources(struct cgroup *cg, json_t *res, tote_err **err) {
+  CG_ERR_GUARD(err);
   if (cg_validate_resources(res, true, err) < 0)
     return -1;
   if (res == NULL || json_is_null(res))

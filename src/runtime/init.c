@@ -150,12 +150,13 @@ noreturn void init_main(struct launch *l) {
   _cleanup_free_ char *path = process_find_executable(l->process, &err);
   if (path == NULL || process_apply_identity(l->process, &err) < 0)
     launch_fail(l, err);
+  /* From here we may outlive tote-oci create, so PDEATHSIG goes; if the
+   * parent dies before state.json names us, the missing ack (EOF) ends us. */
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   struct sync_msg m;
   if (sync_send(l->sync_fd, SYNC_READY, 0, NULL, &err) < 0 ||
       sync_expect(l->sync_fd, SYNC_READY_ACK, &m, &err) < 0)
     _exit(1);
-  /* state.json names us now: we may outlive tote-oci create. */
-  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   wait_for_start(l);
   if (hooks_run(&l->config->hooks, RT_HOOK_START_CONTAINER, state_json, &err) < 0)
     die_after_ready(err);

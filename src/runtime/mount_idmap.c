@@ -11,20 +11,9 @@
 #include <unistd.h>
 
 #include "runtime/config.h"
+#include "runtime/idmap.h"
 #include "util/err.h"
-#include "util/fs.h"
 #include "util/xalloc.h"
-
-char *idmap_format(const struct rt_idmap *maps, size_t n) {
-  char *text = xstrdup("");
-  for (size_t i = 0; i < n; i++) {
-    char *next = xasprintf("%s%u %u %u\n", text, maps[i].container_id, maps[i].host_id,
-                           maps[i].size);
-    free(text);
-    text = next;
-  }
-  return text;
-}
 
 /* The helper child: it lives until `hold` is closed, so that its user
  * namespace can be opened through /proc. */
@@ -78,20 +67,12 @@ static int helper_start(struct userns_helper *h, tote_err **err) {
   return 0;
 }
 
-static int write_map(pid_t pid, const char *file, const struct rt_idmap *maps, size_t n,
-                     tote_err **err) {
-  _cleanup_free_ char *path = xasprintf("/proc/%d/%s", (int)pid, file);
-  _cleanup_free_ char *text = idmap_format(maps, n);
-  return write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
-}
-
-int idmap_userns_fd(const struct rt_idmap *uids, size_t n_uids, const struct rt_idmap *gids,
-                    size_t n_gids, tote_err **err) {
+int mount_idmap_userns_fd(const struct rt_idmap *uids, size_t n_uids,
+                          const struct rt_idmap *gids, size_t n_gids, tote_err **err) {
   __attribute__((cleanup(helper_release))) struct userns_helper h = {.pid = -1, .hold = -1};
   if (helper_start(&h, err) < 0)
     return -1;
-  if (write_map(h.pid, "uid_map", uids, n_uids, err) < 0 ||
-      write_map(h.pid, "gid_map", gids, n_gids, err) < 0)
+  if (idmap_write(h.pid, uids, n_uids, gids, n_gids, err) < 0)
     return -1;
   _cleanup_free_ char *ns = xasprintf("/proc/%d/ns/user", (int)h.pid);
   int fd = open(ns, O_RDONLY | O_CLOEXEC);

@@ -2,8 +2,8 @@
  *
  * mount_setattr(MOUNT_ATTR_IDMAP) takes a user namespace fd whose uid/gid
  * maps say how the mount translates ids.  We make one for the mount's maps:
- * a short-lived child unshares a user namespace, the caller writes its maps
- * and opens /proc/PID/ns/user, and the child exits. */
+ * a short-lived child unshares a user namespace, we write its maps (with
+ * idmap.h's idmap_write) and open /proc/PID/ns/user, and the child exits. */
 #ifndef TOTE_RUNTIME_MOUNT_IDMAP_H
 #define TOTE_RUNTIME_MOUNT_IDMAP_H
 
@@ -12,12 +12,9 @@
 struct rt_idmap;
 struct tote_err;
 
-/* The text of a uid_map/gid_map file: "container host size\n" per line. */
-char *idmap_format(const struct rt_idmap *maps, size_t n);
-
 /* A user namespace fd (O_CLOEXEC) with these maps.  Needs /proc and the
- * privilege to write the maps (CAP_SETUID/CAP_SETGID over the ids). */
-int idmap_userns_fd(const struct rt_idmap *uids, size_t n_uids, const struct rt_idmap *gids,
-                    size_t n_gids, struct tote_err **err);
+ * privilege to write the maps. */
+int mount_idmap_userns_fd(const struct rt_idmap *uids, size_t n_uids, const struct rt_idmap *gids,
+                          size_t n_gids, struct tote_err **err);
 
 #endif

@@ -9,7 +9,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "runtime/cgroupfs_mount.h"
+#include "runtime/mount_cgroup.h"
 #include "runtime/config.h"
 #include "runtime/mount_idmap.h"
 #include "runtime/mountfd.h"
@@ -108,7 +108,7 @@ static int idmap_userns(const struct rt_config *c, const struct rt_mount *m, con
     return err_set(err, EINVAL,
                    "%s: option %s needs uidMappings and gidMappings, or a user namespace", msg,
                    m->idmap_recursive ? "ridmap" : "idmap");
-  int fd = idmap_userns_fd(u, nu, g, ng, err);
+  int fd = mount_idmap_userns_fd(u, nu, g, ng, err);
   if (fd < 0)
     return err_wrap(err, "%s: option %s", msg, m->idmap_recursive ? "ridmap" : "idmap");
   return fd;
@@ -251,7 +251,7 @@ int mounts_do(const struct rootfs_ctx *ctx, int rootfd, size_t index, tote_err *
   if (m->type == NULL)
     return err_set(err, EINVAL, "%s: no type, and not a bind mount", msg);
   if (is_type(m, "cgroup"))
-    return cgroupfs_mount(ctx, rootfd, m, err);
+    return mount_cgroup(ctx, rootfd, m, err);
   if (is_type(m, "sysfs") && mounts_sysfs_needs_bind(ctx))
     return do_userns_fallback(ctx, rootfd, m, msg, err);
   return do_new_or_fallback(ctx, rootfd, m, msg, err);

@@ -2,7 +2,7 @@
  *
  * A bind ("bind"/"rbind") is cloned from its source with its flags, rro and
  * idmap set before it is attached; any other type is a new filesystem made
- * with mount(2)'s flags and data ("cgroup" is cgroupfs_mount.h's).  The
+ * with mount(2)'s flags and data ("cgroup" is mount_cgroup.h's).  The
  * propagation options are applied once the mount is in place.  In a new user
  * namespace sysfs (without a net namespace) and mqueue (when the kernel
  * refuses) become rbinds of the host's /sys and /dev/mqueue, as with runc. */

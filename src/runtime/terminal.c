@@ -97,8 +97,6 @@ int terminal_make_controlling(int slave, tote_err **err) {
       return err_sys(err, "dup2 of the pty onto fd %d", fd);
     }
   }
-  if (slave > 2)
-    close(slave);
   return 0;
 }
 
@@ -364,43 +362,43 @@ static int relay_signals(struct relay *r, tote_err **err) {
   }
 }
 
-enum { P_STDIN, P_MASTER, P_SIG, P_WINCH, P_PID, P_N };
+enum { PF_IN, PF_MASTER, PF_SIG, PF_WINCH, PF_CHILD, PF_COUNT };
 
 static int relay_loop(struct relay *r, int *status, tote_err **err) {
   for (;;) {
     if (r->reaped && !r->master_open)
       return 0;
-    struct pollfd p[P_N] = {
-        [P_STDIN] = {.fd = r->in_open && r->in_len == 0 ? STDIN_FILENO : -1, .events = POLLIN},
-        [P_MASTER] = {.fd = r->master_open ? r->master : -1,
+    struct pollfd p[PF_COUNT] = {
+        [PF_IN] = {.fd = r->in_open && r->in_len == 0 ? STDIN_FILENO : -1, .events = POLLIN},
+        [PF_MASTER] = {.fd = r->master_open ? r->master : -1,
                       .events = (short)(POLLIN | (r->in_len ? POLLOUT : 0))},
-        [P_SIG] = {.fd = r->sigfd, .events = POLLIN},
-        [P_WINCH] = {.fd = r->winchfd, .events = POLLIN},
-        [P_PID] = {.fd = r->reaped ? -1 : r->pidfd, .events = POLLIN},
+        [PF_SIG] = {.fd = r->sigfd, .events = POLLIN},
+        [PF_WINCH] = {.fd = r->winchfd, .events = POLLIN},
+        [PF_CHILD] = {.fd = r->reaped ? -1 : r->pidfd, .events = POLLIN},
     };
     int timeout = r->reaped ? 200 : r->pidfd < 0 ? 100 : -1;
-    int n = poll(p, P_N, timeout);
+    int n = poll(p, PF_COUNT, timeout);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
       return err_sys(err, "poll");
     if (n == 0 && r->reaped)
       return 0; /* child gone, master silent: someone else holds the slave */
-    if (p[P_STDIN].revents)
+    if (p[PF_IN].revents)
       relay_stdin(r);
-    if (p[P_MASTER].revents & POLLOUT)
+    if (p[PF_MASTER].revents & POLLOUT)
       relay_master_out(r);
-    if (p[P_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
+    if (p[PF_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
       relay_master_in(r);
-    if (p[P_SIG].revents && relay_signals(r, err) < 0)
+    if (p[PF_SIG].revents && relay_signals(r, err) < 0)
       return -1;
-    if (p[P_WINCH].revents) {
+    if (p[PF_WINCH].revents) {
       struct signalfd_siginfo si;
       while (read(r->winchfd, &si, sizeof si) == (ssize_t)sizeof si) {
       }
       relay_resize(r);
     }
-    if ((r->pidfd < 0 || p[P_PID].revents) && !r->reaped && relay_wait(r, status, err) < 0)
+    if ((r->pidfd < 0 || p[PF_CHILD].revents) && !r->reaped && relay_wait(r, status, err) < 0)
       return -1;
   }
 }

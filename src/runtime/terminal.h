@@ -24,7 +24,8 @@ int terminal_open_pty(int *master, int *slave, struct tote_err **err);
 char *terminal_pty_name(int master, struct tote_err **err);
 int terminal_set_size(int fd, unsigned short rows, unsigned short cols, struct tote_err **err);
 /* The caller already did setsid(): TIOCSCTTY on slave, then dup2 it onto 0,
- * 1 and 2.  slave is closed afterwards when it is not one of 0, 1, 2. */
+ * 1 and 2 (none of them FD_CLOEXEC).  slave stays the caller's to close
+ * when it is above 2. */
 int terminal_make_controlling(int slave, struct tote_err **err);
 
 /* runc's --console-socket protocol: one sendmsg carrying fd in SCM_RIGHTS

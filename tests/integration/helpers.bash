@@ -314,7 +314,11 @@ update_config() {
 
 # json_array ARG... — the arguments as a JSON array of strings.
 json_array() {
-	printf '%s\0' "$@" | jq -cRs 'split("\u0000")[:-1]'
+	local a out='[]'
+	for a in "$@"; do
+		out=$(jq -c --arg v "$a" '. + [$v]' <<<"$out")
+	done
+	echo "$out"
 }
 
 # set_args ARG... — process.args = the given arguments.

@@ -1,5 +1,5 @@
-/* cgroupfs_mount.c - the "cgroup" mount type.  See cgroupfs_mount.h. */
-#include "runtime/cgroupfs_mount.h"
+/* mount_cgroup.c - the "cgroup" mount type.  See mount_cgroup.h. */
+#include "runtime/mount_cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +40,7 @@ static bool line_matches(const char *ctrls, const char *super) {
   return *ctrls != '\0' && all_in(ctrls, super);
 }
 
-int cgroupfs_self_cgroup(const char *text, const char *super, char **controllers, char **path) {
+int mount_cgroup_self(const char *text, const char *super, char **controllers, char **path) {
   for (const char *line = text; line && *line;) {
     const char *eol = strchrnul(line, '\n');
     _cleanup_free_ char *copy = xstrndup(line, (size_t)(eol - line));
@@ -60,7 +60,7 @@ int cgroupfs_self_cgroup(const char *text, const char *super, char **controllers
   return -1;
 }
 
-char *cgroupfs_host_dir(const char *mountpoint, const char *mount_root, const char *path) {
+char *mount_cgroup_host_dir(const char *mountpoint, const char *mount_root, const char *path) {
   size_t rl = strlen(mount_root);
   while (rl > 0 && mount_root[rl - 1] == '/')
     rl--;
@@ -85,11 +85,11 @@ static bool is_dir(const char *path) {
 static char *container_dir(const struct rootfs_ctx *ctx, const struct mountinfo_entry *e,
                            const char *self_path) {
   if (ctx->cgroup_path) {
-    _cleanup_free_ char *dir = cgroupfs_host_dir(e->mountpoint, e->root, ctx->cgroup_path);
+    _cleanup_free_ char *dir = mount_cgroup_host_dir(e->mountpoint, e->root, ctx->cgroup_path);
     if (dir && is_dir(dir))
       return steal_ptr(&dir);
   }
-  return cgroupfs_host_dir(e->mountpoint, e->root, self_path);
+  return mount_cgroup_host_dir(e->mountpoint, e->root, self_path);
 }
 
 /* --- mounting --- */
@@ -111,7 +111,7 @@ static int mount_hierarchy(const struct rootfs_ctx *ctx, int rootfd, const struc
                            const char *msg, tote_err **err) {
   bool v2 = strcmp(e->fstype, "cgroup2") == 0;
   _cleanup_free_ char *ctrls = NULL, *path = NULL;
-  if (cgroupfs_self_cgroup(self, v2 ? NULL : e->super, &ctrls, &path) < 0)
+  if (mount_cgroup_self(self, v2 ? NULL : e->super, &ctrls, &path) < 0)
     return err_set(err, ENOENT, "%s: %s is not in /proc/self/cgroup", msg, e->mountpoint);
   _cleanup_close_ int target = pathat_mkdir_all(rootfd, dest, 0755);
   if (target < 0)
@@ -129,7 +129,7 @@ static int mount_hierarchy(const struct rootfs_ctx *ctx, int rootfd, const struc
   return mountfd_bind(AT_FDCWD, dir, false, &a, false, &t, msg, err);
 }
 
-int cgroupfs_mount_v2(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
+int mount_cgroup_v2(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
                       const char *host_dir, tote_err **err) {
   _cleanup_free_ char *msg = mounts_describe(m);
   __attribute__((cleanup(mountinfo_free))) struct mountinfo mi = {0};
@@ -198,7 +198,7 @@ static int mount_hierarchies(const struct rootfs_ctx *ctx, int rootfd, const str
 }
 
 /* cgroup v1 or hybrid: a tmpfs holding one mount per hierarchy. */
-static int cgroupfs_mount_v1(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
+static int mount_cgroup_v1(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
                              const char *msg, tote_err **err) {
   _cleanup_close_ int target = pathat_mkdir_all(rootfd, m->destination, 0755);
   if (target < 0)
@@ -218,13 +218,13 @@ static int cgroupfs_mount_v1(const struct rootfs_ctx *ctx, int rootfd, const str
   return mountfd_propagate(tmpfs, m->propagation, msg, err);
 }
 
-int cgroupfs_mount(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
+int mount_cgroup(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
                    tote_err **err) {
   _cleanup_free_ char *msg = mounts_describe(m);
   struct statfs sfs;
   if (statfs(HOST_CGROUP_DIR, &sfs) < 0)
     return err_sys(err, "%s: %s", msg, HOST_CGROUP_DIR);
   if (sfs.f_type == CGROUP2_SUPER_MAGIC)
-    return cgroupfs_mount_v2(ctx, rootfd, m, HOST_CGROUP_DIR, err);
-  return cgroupfs_mount_v1(ctx, rootfd, m, msg, err);
+    return mount_cgroup_v2(ctx, rootfd, m, HOST_CGROUP_DIR, err);
+  return mount_cgroup_v1(ctx, rootfd, m, msg, err);
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# delete: refuses non-stopped containers unless --force; cleans up fully.
+
+load helpers
+
+# The pids-controller cgroup directory of a process, as a host path (empty
+# if the pids controller is not mounted as a v1 hierarchy).
+pids_cgroup_dir() {
+	local rel
+	rel=$(awk -F: '$2 == "pids" {print $3}' "/proc/$1/cgroup")
+	[ -n "$rel" ] && [ -d /sys/fs/cgroup/pids ] && echo "/sys/fs/cgroup/pids$rel"
+	return 0
+}
+
+@test "delete refuses a running container without --force" {
+	set_args sleep 1000
+	run_detached "$ID"
+	assert_success
+	pid=$(container_pid "$ID")
+
+	run rt delete "$ID"
+	assert_failure
+	[ "$(container_status "$ID")" = running ]
+	[ -d "/proc/$pid" ]
+}
+
+@test "delete refuses a created container without --force (spec: not stopped)" {
+	skip_if_runc "runc 1.1 deletes a created container without --force"
+	set_args sleep 1000
+	create_container "$ID"
+	assert_success
+
+	run rt delete "$ID"
+	assert_failure
+	[ "$(container_status "$ID")" = created ]
+}
+
+@test "delete --force kills and removes a running container" {
+	set_args sleep 1000
+	run_detached "$ID"
+	assert_success
+	pid=$(container_pid "$ID")
+
+	run rt delete --force "$ID"
+	assert_success
+	wait_pid_gone "$pid"
+	run rt state "$ID"
+	assert_failure
+	# nothing left in the state root
+	[ -z "$(ls -A "$ROOT_DIR")" ]
+}
+
+@test "delete --force removes a created container" {
+	set_args sleep 1000
+	create_container "$ID"
+	assert_success
+	pid=$(container_pid "$ID")
+
+	run rt delete --force "$ID"
+	assert_success
+	wait_pid_gone "$pid"
+	run rt state "$ID"
+	assert_failure
+	[ -z "$(ls -A "$ROOT_DIR")" ]
+}
+
+@test "delete of a stopped container leaves nothing in the root dir" {
+	set_args true
+	run_detached "$ID"
+	assert_success
+	wait_status "$ID" stopped
+
+	run rt delete "$ID"
+	assert_success
+	[ -z "$(ls -A "$ROOT_DIR")" ]
+	run rt list -q
+	assert_success
+	[ -z "$output" ]
+}
+
+@test "delete removes the container's cgroup" {
+	[ -d /sys/fs/cgroup/pids ] || skip "no cgroup v1 pids hierarchy"
+	set_args sleep 1000
+	run_detached "$ID"
+	assert_success
+	pid=$(container_pid "$ID")
+	dir=$(pids_cgroup_dir "$pid")
+	[ -n "$dir" ]
+	[ "$dir" != /sys/fs/cgroup/pids/ ]
+	[ -d "$dir" ]
+
+	rt kill "$ID" KILL
+	wait_status "$ID" stopped
+	run rt delete "$ID"
+	assert_success
+	[ ! -d "$dir" ]
+}
+
+@test "delete of an unknown container fails" {
+	run rt delete nosuchcontainer
+	assert_failure
+}
+
+@test "the id can be reused after delete" {
+	set_args sh -c 'echo first'
+	run run_foreground "$ID"
+	assert_success
+	assert_output first
+
+	set_args sh -c 'echo second'
+	create_container "$ID"
+	assert_success
+	rt start "$ID"
+	wait_status "$ID" stopped
+	[ "$(container_stdout "$ID")" = second ]
+	run rt delete "$ID"
+	assert_success
+}
+
+@test "delete of one container leaves the others alone" {
+	set_args sleep 1000
+	run_detached "$ID-a"
+	assert_success
+	run_detached "$ID-b"
+	assert_success
+
+	run rt delete --force "$ID-a"
+	assert_success
+	[ "$(container_status "$ID-b")" = running ]
+	run rt list -q
+	assert_output "$ID-b"
+}

@@ -45,7 +45,8 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtote.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtote.a $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+	@echo "  LD      $@"
+	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtote.a $(LIBS) $(shell pkg-config --cflags --libs cmocka)
 
 unit: $(UNIT_BINS)
 

@@ -13,7 +13,8 @@
  *
  * Error messages from the resource checks name the field, without a file:
  * "linux.resources.cpu.shares is not supported yet"; the config loader adds
- * its file name with err_wrap(err, "config.json"). */
+ * its file name with err_wrap(err, "config.json").  Every function here
+ * accepts err == NULL (cleanup paths that do not care why). */
 #ifndef TOTE_RUNTIME_CGROUP_H
 #define TOTE_RUNTIME_CGROUP_H
 

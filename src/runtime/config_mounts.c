@@ -9,7 +9,9 @@
 #include "util/jsonx.h"
 #include "util/xalloc.h"
 
-enum opt_kind { OPT_FLAG, OPT_CLEAR, OPT_PROP, OPT_REC_SET, OPT_REC_CLR, OPT_IGNORE, OPT_IDMAP };
+enum opt_kind {
+  OPT_FLAG, OPT_CLEAR, OPT_PROP, OPT_REC_SET, OPT_REC_CLR, OPT_REC_ATIME, OPT_IGNORE, OPT_IDMAP
+};
 
 struct mount_opt {
   const char *name;
@@ -44,29 +46,29 @@ static const struct mount_opt mount_opts[] = {
     {"nosuid", OPT_FLAG, MS_NOSUID},
     {"nosymfollow", OPT_FLAG, MS_NOSYMFOLLOW},
     {"private", OPT_PROP, MS_PRIVATE},
-    {"ratime", OPT_REC_CLR, MOUNT_ATTR_NOATIME},
+    {"ratime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
     {"rbind", OPT_FLAG, MS_BIND | MS_REC},
     {"rdev", OPT_REC_CLR, MOUNT_ATTR_NODEV},
     {"rdiratime", OPT_REC_CLR, MOUNT_ATTR_NODIRATIME},
     {"relatime", OPT_FLAG, MS_RELATIME},
     {"remount", OPT_FLAG, MS_REMOUNT},
     {"rexec", OPT_REC_CLR, MOUNT_ATTR_NOEXEC},
-    {"rnoatime", OPT_REC_SET, MOUNT_ATTR_NOATIME},
+    {"rnoatime", OPT_REC_ATIME, MOUNT_ATTR_NOATIME},
     {"rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV},
     {"rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME},
     {"rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC},
-    {"rnorelatime", OPT_REC_CLR, MOUNT_ATTR_RELATIME},
-    {"rnostrictatime", OPT_REC_CLR, MOUNT_ATTR_STRICTATIME},
+    {"rnorelatime", OPT_REC_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"rnostrictatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
     {"rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID},
     {"rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW},
     {"ro", OPT_FLAG, MS_RDONLY},
     {"rprivate", OPT_PROP, MS_PRIVATE | MS_REC},
-    {"rrelatime", OPT_REC_SET, MOUNT_ATTR_RELATIME},
+    {"rrelatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
     {"rro", OPT_REC_SET, MOUNT_ATTR_RDONLY},
     {"rrw", OPT_REC_CLR, MOUNT_ATTR_RDONLY},
     {"rshared", OPT_PROP, MS_SHARED | MS_REC},
     {"rslave", OPT_PROP, MS_SLAVE | MS_REC},
-    {"rstrictatime", OPT_REC_SET, MOUNT_ATTR_STRICTATIME},
+    {"rstrictatime", OPT_REC_ATIME, MOUNT_ATTR_STRICTATIME},
     {"rsuid", OPT_REC_CLR, MOUNT_ATTR_NOSUID},
     {"rsymfollow", OPT_REC_CLR, MOUNT_ATTR_NOSYMFOLLOW},
     {"runbindable", OPT_PROP, MS_UNBINDABLE | MS_REC},
@@ -123,6 +125,12 @@ int config_mount_option(const char *opt, struct rt_mount *m, tote_err **err) {
     m->rec_attr_set &= ~o->value;
     if (o->value == MOUNT_ATTR_RDONLY)
       m->rro = false;
+    break;
+  case OPT_REC_ATIME:
+    /* mount_setattr changes atime as a whole: clear the field, set one mode
+     * (MOUNT_ATTR_RELATIME is 0, so "relatime" is the clear alone). */
+    m->rec_attr_clr |= MOUNT_ATTR__ATIME;
+    m->rec_attr_set = (m->rec_attr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | o->value;
     break;
   case OPT_IGNORE:
     break;

@@ -89,7 +89,7 @@ static int device_mknod(int dirfd, const char *name, const struct rt_device *d, 
   if (fd < 0 || fstat(fd, &st) < 0)
     return err_sys(err, "%s: opening it", msg);
   if (!is_same_device(&st, type, rdev))
-    return err_set(err, EEXIST, "%s: a file that is not this device is in the way", msg);
+    return err_set(err, 0, "%s: a file that is not this device is in the way", msg);
   if ((st.st_mode & 07777) != perm && pathat_fchmod(fd, perm) < 0)
     return err_sys(err, "%s: chmod", msg);
   return set_owner(fd, d, msg, err);
@@ -108,10 +108,10 @@ static int device_bind(int rootfd, int dirfd, const char *name, const struct rt_
     return err_sys(err, "%s: opening the mount point", msg);
   mode_t type = devnodes_file_type(d->type);
   if (!S_ISREG(st.st_mode) && !is_same_device(&st, type, device_rdev(d)))
-    return err_set(err, EEXIST, "%s: a file that is not this device is in the way", msg);
+    return err_set(err, 0, "%s: a file that is not this device is in the way", msg);
   struct mountfd_target t = {.rootfd = rootfd, .path = d->path, .fd = fd};
   _cleanup_free_ char *bmsg = xasprintf("%s: binding %s from the host", msg, d->path);
-  _cleanup_close_ int mnt = mountfd_bind(AT_FDCWD, d->path, false, NULL, false, &t, bmsg, err);
+  _cleanup_close_ int mnt = mountfd_bind(AT_FDCWD, d->path, false, NULL, NULL, &t, bmsg, err);
   return mnt < 0 ? -1 : 0;
 }
 
@@ -119,7 +119,7 @@ static int device_create(const struct rootfs_ctx *ctx, int rootfd, const struct 
                          tote_err **err) {
   _cleanup_free_ char *msg = xasprintf("creating device %s", d->path ? d->path : "(no path)");
   if (d->path == NULL || devnodes_file_type(d->type) == 0)
-    return err_set(err, EINVAL, "%s: bad path or type '%c'", msg, d->type ? d->type : '?');
+    return err_set(err, 0, "%s: bad path or type '%c'", msg, d->type ? d->type : '?');
   _cleanup_free_ char *name = NULL;
   _cleanup_close_ int dirfd = pathat_open_parent(rootfd, d->path, true, &name);
   if (dirfd < 0)

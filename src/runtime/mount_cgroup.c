@@ -104,6 +104,13 @@ static void flags_attr(const struct rootfs_ctx *ctx, const struct rt_mount *m, c
                        a);
 }
 
+/* rro, rnosuid...: to the whole cgroup mount, once it is complete. */
+static int apply_rec_attr(int mnt, const struct rt_mount *m, const char *msg, tote_err **err) {
+  struct mount_attr rec;
+  mountfd_rec_attr(m->rec_attr_set, m->rec_attr_clr, m->rro, &rec);
+  return mountfd_setattr(mnt, true, &rec, msg, err);
+}
+
 /* One hierarchy, at dest (inside the rootfs): a new cgroup(2) mount or a bind
  * of the container's directory.  Returns an fd of the new mount. */
 static int mount_hierarchy(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
@@ -112,7 +119,7 @@ static int mount_hierarchy(const struct rootfs_ctx *ctx, int rootfd, const struc
   bool v2 = strcmp(e->fstype, "cgroup2") == 0;
   _cleanup_free_ char *ctrls = NULL, *path = NULL;
   if (mount_cgroup_self(self, v2 ? NULL : e->super, &ctrls, &path) < 0)
-    return err_set(err, ENOENT, "%s: %s is not in /proc/self/cgroup", msg, e->mountpoint);
+    return err_set(err, 0, "%s: %s is not in /proc/self/cgroup", msg, e->mountpoint);
   _cleanup_close_ int target = pathat_mkdir_all(rootfd, dest, 0755);
   if (target < 0)
     return err_sys(err, "%s: creating %s", msg, dest);
@@ -126,7 +133,7 @@ static int mount_hierarchy(const struct rootfs_ctx *ctx, int rootfd, const struc
                    e->mountpoint);
   struct mount_attr a;
   flags_attr(ctx, m, dir, &a);
-  return mountfd_bind(AT_FDCWD, dir, false, &a, false, &t, msg, err);
+  return mountfd_bind(AT_FDCWD, dir, false, &a, NULL, &t, msg, err);
 }
 
 int mount_cgroup_v2(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
@@ -137,12 +144,12 @@ int mount_cgroup_v2(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mo
     return err_wrap(err, "%s", msg);
   const struct mountinfo_entry *e = mountinfo_by_mountpoint(&mi, host_dir);
   if (e == NULL || strcmp(e->fstype, "cgroup2") != 0)
-    return err_set(err, ENOENT, "%s: no cgroup2 hierarchy at %s", msg, host_dir);
+    return err_set(err, 0, "%s: no cgroup2 hierarchy at %s", msg, host_dir);
   _cleanup_free_ char *self = read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL, err);
   if (self == NULL)
     return err_wrap(err, "%s", msg);
   _cleanup_close_ int mnt = mount_hierarchy(ctx, rootfd, m, e, self, m->destination, msg, err);
-  if (mnt < 0)
+  if (mnt < 0 || apply_rec_attr(mnt, m, msg, err) < 0)
     return -1;
   return mountfd_propagate(mnt, m->propagation, msg, err);
 }
@@ -215,6 +222,8 @@ static int mount_cgroup_v1(const struct rootfs_ctx *ctx, int rootfd, const struc
     if (mountfd_setattr(tmpfs, false, &ro, msg, err) < 0)
       return -1;
   }
+  if (apply_rec_attr(tmpfs, m, msg, err) < 0)
+    return -1;
   return mountfd_propagate(tmpfs, m->propagation, msg, err);
 }
 

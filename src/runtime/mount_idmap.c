@@ -61,7 +61,7 @@ static int helper_start(struct userns_helper *h, tote_err **err) {
   while ((n = read(ready_r, &status, 1)) < 0 && errno == EINTR)
     ;
   if (n != 1)
-    return err_set(err, EPIPE, "the user namespace helper died");
+    return err_set(err, 0, "the user namespace helper died");
   if (status != 0)
     return err_set(err, status, "creating a user namespace");
   return 0;

@@ -121,6 +121,18 @@ unsigned long mountfd_ms_apply(unsigned long cur, const struct mount_attr *attr)
   return ms;
 }
 
+void mountfd_rec_attr(uint64_t set, uint64_t clr, bool rro, struct mount_attr *out) {
+  memset(out, 0, sizeof *out);
+  out->attr_set = set | (rro ? MOUNT_ATTR_RDONLY : 0);
+  out->attr_clr = clr & ~out->attr_set;
+  if (out->attr_set & MOUNT_ATTR__ATIME) {
+    out->attr_clr |= MOUNT_ATTR__ATIME;
+  } else if (out->attr_clr & MOUNT_ATTR__ATIME) {
+    out->attr_clr |= MOUNT_ATTR__ATIME;
+    out->attr_set |= MOUNT_ATTR_RELATIME;
+  }
+}
+
 static bool attr_empty(const struct mount_attr *a) {
   return a == NULL || (a->attr_set == 0 && a->attr_clr == 0);
 }
@@ -133,7 +145,7 @@ static int procfd_path(int fd, char *buf, size_t len, const char *ctx, tote_err 
   if (statfs("/proc/self/fd", &sfs) < 0)
     return err_sys(err, "%s: /proc/self/fd", ctx);
   if (sfs.f_type != PROC_SUPER_MAGIC)
-    return err_set(err, EXDEV, "%s: /proc is not procfs", ctx);
+    return err_set(err, 0, "%s: /proc is not procfs", ctx);
   snprintf(buf, len, "/proc/self/fd/%d", fd);
   return 0;
 }
@@ -151,10 +163,10 @@ static int reopen_target(const struct mountfd_target *t, const char *ctx, tote_e
 static int legacy_setattr(int mfd, bool recursive, const struct mount_attr *attr, const char *ctx,
                           tote_err **err) {
   if (recursive)
-    return err_set(err, ENOSYS, "%s: recursive mount flags need mount_setattr (Linux 5.12)",
-                   ctx);
+    return err_set(err, 0, "%s: recursive mount options (rro, rnosuid...) need mount_setattr "
+                           "(Linux 5.12)", ctx);
   if (attr->attr_set & MOUNT_ATTR_IDMAP)
-    return err_set(err, ENOSYS, "%s: idmapped mounts need mount_setattr (Linux 5.12)", ctx);
+    return err_set(err, 0, "%s: idmapped mounts need mount_setattr (Linux 5.12)", ctx);
   struct statvfs sv;
   if (fstatvfs(mfd, &sv) < 0)
     return err_sys(err, "%s: reading the mount flags", ctx);
@@ -171,10 +183,11 @@ static int legacy_setattr(int mfd, bool recursive, const struct mount_attr *attr
 }
 
 static int legacy_bind(int dirfd, const char *path, bool recursive, const struct mount_attr *attr,
-                       bool rro, const struct mountfd_target *t, const char *ctx,
-                       tote_err **err) {
-  if (rro)
-    return err_set(err, ENOSYS, "%s: rro needs mount_setattr (Linux 5.12)", ctx);
+                       const struct mount_attr *rec_attr, const struct mountfd_target *t,
+                       const char *ctx, tote_err **err) {
+  if (!attr_empty(rec_attr))
+    return err_set(err, 0, "%s: recursive mount options (rro, rnosuid...) need mount_setattr "
+                           "(Linux 5.12)", ctx);
   char src[64], dst[64];
   if (*path == '\0' && procfd_path(dirfd, src, sizeof src, ctx, err) < 0)
     return -1;
@@ -195,7 +208,7 @@ static int legacy_bind(int dirfd, const char *path, bool recursive, const struct
 int mountfd_open_tree(int dirfd, const char *path, const struct mountfd_tree_opts *o,
                       const char *ctx, tote_err **err) {
   if (!mountfd_have_new_api())
-    return err_set(err, ENOSYS, "%s: cloning the source needs open_tree (Linux 5.12)", ctx);
+    return err_set(err, 0, "%s: cloning the source needs open_tree (Linux 5.12)", ctx);
   unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->recursive ? AT_RECURSIVE : 0) |
                        (*path ? 0 : AT_EMPTY_PATH);
   _cleanup_close_ int tree = sys_open_tree(dirfd, path, flags);
@@ -212,10 +225,10 @@ int mountfd_open_tree(int dirfd, const char *path, const struct mountfd_tree_opt
     if (sys_mount_setattr(tree, "", AT_EMPTY_PATH, &a) < 0)
       return err_sys(err, "%s: setting the mount flags", ctx);
   }
-  if (o->rro) {
-    struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (!attr_empty(o->rec_attr)) {
+    struct mount_attr a = *o->rec_attr;
     if (sys_mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a) < 0)
-      return err_sys(err, "%s: making it recursively read-only", ctx);
+      return err_sys(err, "%s: setting the recursive mount flags", ctx);
   }
   return steal_fd(&tree);
 }
@@ -231,11 +244,12 @@ int mountfd_attach(int tree, const struct mountfd_target *t, const char *ctx, to
 }
 
 int mountfd_bind(int dirfd, const char *path, bool recursive, const struct mount_attr *attr,
-                 bool rro, const struct mountfd_target *t, const char *ctx, tote_err **err) {
+                 const struct mount_attr *rec_attr, const struct mountfd_target *t,
+                 const char *ctx, tote_err **err) {
   if (!mountfd_have_new_api())
-    return legacy_bind(dirfd, path, recursive, attr, rro, t, ctx, err);
+    return legacy_bind(dirfd, path, recursive, attr, rec_attr, t, ctx, err);
   struct mountfd_tree_opts o = {
-      .recursive = recursive, .attr = attr, .rro = rro, .userns_fd = -1};
+      .recursive = recursive, .attr = attr, .rec_attr = rec_attr, .userns_fd = -1};
   _cleanup_close_ int tree = mountfd_open_tree(dirfd, path, &o, ctx, err);
   if (tree < 0)
     return -1;

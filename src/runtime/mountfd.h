@@ -56,17 +56,22 @@ void mountfd_attr_from_ms(unsigned long set, unsigned long clear, unsigned long 
 unsigned long mountfd_ms_from_statvfs(unsigned long f_flag);
 /* The MS_* per-mount flags that result from applying attr to flags `cur`. */
 unsigned long mountfd_ms_apply(unsigned long cur, const struct mount_attr *attr);
+/* The recursive attributes of a mount (rec_attr_set/rec_attr_clr of config.h,
+ * rro) as mount_setattr wants them: an atime mode comes with the whole atime
+ * field cleared, and clearing an atime flag ("ratime") means relatime. */
+void mountfd_rec_attr(uint64_t set, uint64_t clr, bool rro, struct mount_attr *out);
 
 /* --- operations: each returns an fd (or 0) and -1 with *err filled --- */
 
 /* A detached copy of the tree at dirfd/path (path "" = dirfd itself), with
- * attr applied to its top mount, rdonly to all of it when rro, and an idmap
- * (userns_fd >= 0, recursively when idmap_recursive).  New API only. */
+ * attr applied to its top mount, rec_attr to all of it (rro, rnosuid...),
+ * and an idmap (userns_fd >= 0, recursively when idmap_recursive).  New API
+ * only. */
 struct mountfd_tree_opts {
   bool recursive;
-  const struct mount_attr *attr; /* may be NULL */
-  bool rro;
-  int userns_fd;                 /* -1: no idmap */
+  const struct mount_attr *attr;     /* may be NULL */
+  const struct mount_attr *rec_attr; /* may be NULL */
+  int userns_fd;                     /* -1: no idmap */
   bool idmap_recursive;
 };
 int mountfd_open_tree(int dirfd, const char *path, const struct mountfd_tree_opts *o,
@@ -74,10 +79,12 @@ int mountfd_open_tree(int dirfd, const char *path, const struct mountfd_tree_opt
 /* Attach a detached tree onto the target; returns an fd of the new mount. */
 int mountfd_attach(int tree, const struct mountfd_target *t, const char *ctx,
                    struct tote_err **err);
-/* Bind dirfd/path onto the target, with attr on the top mount and rro. */
+/* Bind dirfd/path onto the target (dirfd AT_FDCWD with a path, or an fd
+ * with path ""), with attr on the top mount and rec_attr (may be NULL) on all
+ * of it. */
 int mountfd_bind(int dirfd, const char *path, bool recursive, const struct mount_attr *attr,
-                 bool rro, const struct mountfd_target *t, const char *ctx,
-                 struct tote_err **err);
+                 const struct mount_attr *rec_attr, const struct mountfd_target *t,
+                 const char *ctx, struct tote_err **err);
 /* A new filesystem with mount(2)'s flags and data; returns an fd of it. */
 int mountfd_new(const char *source, const char *fstype, unsigned long flags, const char *data,
                 const struct mountfd_target *t, const char *ctx, struct tote_err **err);

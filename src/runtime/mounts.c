@@ -95,6 +95,17 @@ static void bind_attr(const struct rt_mount *m, unsigned long locked, struct mou
                        a);
 }
 
+static void rec_attr(const struct rt_mount *m, struct mount_attr *a) {
+  mountfd_rec_attr(m->rec_attr_set, m->rec_attr_clr, m->rro, a);
+}
+
+/* rro, rnosuid...: after the mount is made, to all of it. */
+static int apply_rec_attr(int mnt, const struct rt_mount *m, const char *msg, tote_err **err) {
+  struct mount_attr rec;
+  rec_attr(m, &rec);
+  return mountfd_setattr(mnt, true, &rec, msg, err);
+}
+
 /* A user namespace fd for an idmap mount: its own maps, else the container's. */
 static int idmap_userns(const struct rt_config *c, const struct rt_mount *m, const char *msg,
                         tote_err **err) {
@@ -105,7 +116,7 @@ static int idmap_userns(const struct rt_config *c, const struct rt_mount *m, con
     g = c->gid_mappings, ng = c->n_gid_mappings;
   }
   if (nu == 0 || ng == 0)
-    return err_set(err, EINVAL,
+    return err_set(err, 0,
                    "%s: option %s needs uidMappings and gidMappings, or a user namespace", msg,
                    m->idmap_recursive ? "ridmap" : "idmap");
   int fd = mount_idmap_userns_fd(u, nu, g, ng, err);
@@ -117,23 +128,25 @@ static int idmap_userns(const struct rt_config *c, const struct rt_mount *m, con
 int mounts_open_bind_tree(const struct rt_config *c, const struct rt_mount *m,
                           unsigned long locked, const char *msg, tote_err **err) {
   if (m->source == NULL)
-    return err_set(err, EINVAL, "%s: a bind mount needs a source", msg);
+    return err_set(err, 0, "%s: a bind mount needs a source", msg);
   _cleanup_close_ int userns = -1;
   if (m->idmap && (userns = idmap_userns(c, m, msg, err)) < 0)
     return -1;
-  struct mount_attr attr;
+  struct mount_attr attr, rec;
   bind_attr(m, locked, &attr);
+  rec_attr(m, &rec);
   struct mountfd_tree_opts o = {
       .recursive = (m->flags & MS_REC) != 0,
       .attr = &attr,
-      .rro = m->rro,
+      .rec_attr = &rec,
       .userns_fd = userns,
       .idmap_recursive = m->idmap_recursive,
   };
   return mountfd_open_tree(AT_FDCWD, m->source, &o, msg, err);
 }
 
-/* Create the mount point: a directory for a directory, else an empty file. */
+/* Create the mount point: a directory for a directory, else an empty file
+ * (an existing directory is refused: a file cannot be bound onto it). */
 static int bind_target(int rootfd, const struct rt_mount *m, bool src_is_dir, const char *msg,
                        tote_err **err) {
   _cleanup_close_ int fd = src_is_dir ? pathat_mkdir_all(rootfd, m->destination, 0755)
@@ -142,12 +155,9 @@ static int bind_target(int rootfd, const struct rt_mount *m, bool src_is_dir, co
     return err_sys(err, "%s: creating the mount point", msg);
   struct stat st;
   if (fstat(fd, &st) < 0)
-    return err_sys(err, "%s: mount point", msg);
-  if (src_is_dir != S_ISDIR(st.st_mode))
-    return err_set(err, src_is_dir ? ENOTDIR : EISDIR,
-                   src_is_dir ? "%s: the mount point is not a directory"
-                              : "%s: the mount point is a directory",
-                   msg);
+    return err_sys(err, "%s: the mount point", msg);
+  if (!src_is_dir && S_ISDIR(st.st_mode))
+    return err_set(err, 0, "%s: the source is a file and the mount point a directory", msg);
   return steal_fd(&fd);
 }
 
@@ -170,22 +180,28 @@ static int bind_attach(const struct rootfs_ctx *ctx, const struct rt_mount *m, i
   unsigned long locked;
   if (source_locked_flags(ctx, m, &locked, msg, err) < 0)
     return -1;
+  if (m->idmap && ctx->in_new_userns)
+    return err_set(err, 0,
+                   "%s: option %s: in a user namespace the mount must be prepared by the "
+                   "runtime's parent (rootfs_open_mount_source)",
+                   msg, m->idmap_recursive ? "ridmap" : "idmap");
   if (m->idmap) {
     _cleanup_close_ int tree = mounts_open_bind_tree(ctx->config, m, locked, msg, err);
     if (tree < 0)
       return -1;
     return mountfd_attach(tree, t, msg, err);
   }
-  struct mount_attr attr;
+  struct mount_attr attr, rec;
   bind_attr(m, locked, &attr);
-  return mountfd_bind(AT_FDCWD, m->source, (m->flags & MS_REC) != 0, &attr, m->rro, t, msg, err);
+  rec_attr(m, &rec);
+  return mountfd_bind(AT_FDCWD, m->source, (m->flags & MS_REC) != 0, &attr, &rec, t, msg, err);
 }
 
 static int do_bind(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m, int pre_fd,
                    const char *msg, tote_err **err) {
   if (m->source == NULL && pre_fd < 0)
-    return err_set(err, EINVAL, "%s: a bind mount needs a source", msg);
-  bool is_dir;
+    return err_set(err, 0, "%s: a bind mount needs a source", msg);
+  bool is_dir = false;
   if (source_is_dir(m, pre_fd, &is_dir, msg, err) < 0)
     return -1;
   _cleanup_close_ int target = bind_target(rootfd, m, is_dir, msg, err);
@@ -210,20 +226,42 @@ static int do_userns_fallback(const struct rootfs_ctx *ctx, int rootfd, const st
 /* --- new filesystems --- */
 
 static int do_new(int rootfd, const struct rt_mount *m, const char *msg, tote_err **err) {
-  bool remount = (m->flags & MS_REMOUNT) != 0;
-  _cleanup_close_ int target = remount ? pathat_open(rootfd, m->destination, O_PATH)
-                                       : pathat_mkdir_all(rootfd, m->destination, 0755);
+  _cleanup_close_ int target = pathat_mkdir_all(rootfd, m->destination, 0755);
   if (target < 0)
-    return err_sys(err, "%s: %s the mount point", msg, remount ? "resolving" : "creating");
+    return err_sys(err, "%s: creating the mount point", msg);
   struct mountfd_target t = {.rootfd = rootfd, .path = m->destination, .fd = target};
   _cleanup_close_ int mnt = mountfd_new(m->source, m->type, m->flags, m->data, &t, msg, err);
-  if (mnt < 0)
+  if (mnt < 0 || apply_rec_attr(mnt, m, msg, err) < 0)
     return -1;
-  if (m->rro) {
-    struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY};
-    if (mountfd_setattr(mnt, true, &ro, msg, err) < 0)
+  return mountfd_propagate(mnt, m->propagation, msg, err);
+}
+
+/* "remount": change what is already mounted at the destination.  With
+ * "bind" only the per-mount flags change (and the locked ones stay); without,
+ * the filesystem is remounted with mount(2)'s flags and data. */
+static int do_remount(const struct rootfs_ctx *ctx, int rootfd, const struct rt_mount *m,
+                      const char *msg, tote_err **err) {
+  _cleanup_close_ int fd = pathat_open(rootfd, m->destination, O_PATH);
+  if (fd < 0)
+    return err_sys(err, "%s: resolving the mount point", msg);
+  _cleanup_close_ int mnt = -1;
+  if (is_bind(m)) {
+    unsigned long locked = 0;
+    struct statvfs sv;
+    if (ctx->in_new_userns && fstatvfs(fd, &sv) == 0)
+      locked = mountfd_ms_from_statvfs(sv.f_flag);
+    struct mount_attr attr;
+    bind_attr(m, locked, &attr);
+    if (mountfd_setattr(fd, false, &attr, msg, err) < 0)
+      return -1;
+    mnt = steal_fd(&fd);
+  } else {
+    struct mountfd_target t = {.rootfd = rootfd, .path = m->destination, .fd = fd};
+    if ((mnt = mountfd_new(m->source, m->type, m->flags, m->data, &t, msg, err)) < 0)
       return -1;
   }
+  if (apply_rec_attr(mnt, m, msg, err) < 0)
+    return -1;
   return mountfd_propagate(mnt, m->propagation, msg, err);
 }
 
@@ -242,14 +280,16 @@ int mounts_do(const struct rootfs_ctx *ctx, int rootfd, size_t index, tote_err *
   int pre_fd = ctx->mount_fds ? ctx->mount_fds[index] : -1;
   _cleanup_free_ char *msg = mounts_describe(m);
   if (m->destination == NULL || *m->destination == '\0')
-    return err_set(err, EINVAL, "%s: empty destination", msg);
+    return err_set(err, 0, "%s: empty destination", msg);
+  if (m->flags & MS_REMOUNT)
+    return do_remount(ctx, rootfd, m, msg, err);
   if (is_bind(m) || pre_fd >= 0)
     return do_bind(ctx, rootfd, m, pre_fd, msg, err);
   if (m->idmap)
-    return err_set(err, EINVAL, "%s: option %s is only supported on bind mounts", msg,
+    return err_set(err, 0, "%s: option %s is only supported on bind mounts", msg,
                    m->idmap_recursive ? "ridmap" : "idmap");
   if (m->type == NULL)
-    return err_set(err, EINVAL, "%s: no type, and not a bind mount", msg);
+    return err_set(err, 0, "%s: no type, and not a bind mount", msg);
   if (is_type(m, "cgroup"))
     return mount_cgroup(ctx, rootfd, m, err);
   if (is_type(m, "sysfs") && mounts_sysfs_needs_bind(ctx))

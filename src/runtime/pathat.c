@@ -95,106 +95,122 @@ static int create_missing(int dirfd, const char *name, bool as_dir, mode_t mode)
   return 0;
 }
 
-/* Replace the path being walked by a symlink's target followed by what was
- * left after the link (`after` starts at the '/' after it, or is ""). */
-static char *splice_link(const char *target, const char *after) {
-  return xasprintf("%s%s", target, after);
+/* Where a walk is: the directories so far, and the rest of the path. */
+struct walk {
+  struct dirstack dirs;
+  char *buf;        /* the path being walked (replaced when a symlink is met) */
+  const char *rest; /* what is left of it, in buf */
+  int links, retries;
+};
+
+static void walk_free(struct walk *w) {
+  dirstack_free(&w->dirs);
+  free(w->buf);
+}
+
+/* One component of w->rest.  *end is where it stops, *next where the one
+ * after it starts; *last and *must_be_dir say what the path asks of it. */
+struct component {
+  char name[NAME_MAX + 1];
+  const char *end, *next;
+  bool last, must_be_dir;
+};
+
+static int next_component(const char *rest, struct component *c) {
+  c->end = strchrnul(rest, '/');
+  size_t len = (size_t)(c->end - rest);
+  if (len > NAME_MAX) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(c->name, rest, len);
+  c->name[len] = '\0';
+  c->next = c->end;
+  while (*c->next == '/')
+    c->next++;
+  c->last = *c->next == '\0';
+  c->must_be_dir = !c->last || *c->end == '/';
+  return 0;
+}
+
+/* A symlink met on the way: go on with its target followed by what came
+ * after it, from the root for an absolute target. */
+static int follow_link(struct walk *w, int fd, const struct component *c) {
+  if (++w->links > MAX_SYMLINKS) {
+    errno = ELOOP;
+    return -1;
+  }
+  _cleanup_free_ char *target = read_link_fd(fd);
+  if (target == NULL)
+    return -1;
+  if (target[0] == '/')
+    dirstack_truncate(&w->dirs, 1);
+  char *spliced = xasprintf("%s%s", target, c->end);
+  free(w->buf);
+  w->buf = spliced;
+  w->rest = w->buf;
+  return 0;
 }
 
 /* Resolve path under rootfd one component at a time.  `create` says what to
  * make of a missing component (intermediate ones are always directories). */
 static int walk(int rootfd, const char *path, int flags, mode_t mode, enum walk_create create) {
-  __attribute__((cleanup(dirstack_free))) struct dirstack st = {0};
+  __attribute__((cleanup(walk_free))) struct walk w = {.buf = xstrdup(path)};
   int root = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
   if (root < 0)
     return -1;
-  dirstack_push(&st, root);
-  _cleanup_free_ char *buf = xstrdup(path);
-  const char *rest = buf;
-  int links = 0, retries = 0;
+  dirstack_push(&w.dirs, root);
+  w.rest = w.buf;
 
   for (;;) {
-    while (*rest == '/')
-      rest++;
-    if (*rest == '\0')
-      return finish_dir(dirstack_top(&st), flags);
-
-    const char *end = strchrnul(rest, '/');
-    size_t len = (size_t)(end - rest);
-    if (len > NAME_MAX) {
-      errno = ENAMETOOLONG;
+    while (*w.rest == '/')
+      w.rest++;
+    if (*w.rest == '\0')
+      return finish_dir(dirstack_top(&w.dirs), flags);
+    struct component c;
+    if (next_component(w.rest, &c) < 0)
       return -1;
-    }
-    char name[NAME_MAX + 1];
-    memcpy(name, rest, len);
-    name[len] = '\0';
-    const char *next = end;
-    while (*next == '/')
-      next++;
-    bool last = *next == '\0';
-    bool must_be_dir = !last || *end == '/';
-
-    if (strcmp(name, ".") == 0) {
-      rest = next;
-      continue;
-    }
-    if (strcmp(name, "..") == 0) {
-      dirstack_truncate(&st, st.n > 1 ? st.n - 1 : 1); /* ".." of the root is the root */
-      rest = next;
+    if (strcmp(c.name, ".") == 0 || strcmp(c.name, "..") == 0) {
+      if (c.name[1] == '.') /* ".." of the root is the root */
+        dirstack_truncate(&w.dirs, w.dirs.n > 1 ? w.dirs.n - 1 : 1);
+      w.rest = c.next;
       continue;
     }
 
-    int dirfd = dirstack_top(&st);
-    _cleanup_close_ int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int dirfd = dirstack_top(&w.dirs);
+    _cleanup_close_ int fd = openat(dirfd, c.name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT && create != CREATE_NONE) {
-      if (retries++ >= MAX_CREATE_RETRIES)
+      if (w.retries++ >= MAX_CREATE_RETRIES)
         return -1;
-      bool as_dir = must_be_dir || create == CREATE_DIR;
-      if (create_missing(dirfd, name, as_dir, last ? mode : 0755) < 0 && errno != EEXIST)
+      bool as_dir = c.must_be_dir || create == CREATE_DIR;
+      if (create_missing(dirfd, c.name, as_dir, c.last ? mode : 0755) < 0 && errno != EEXIST)
         return -1;
       continue; /* look at the same component again */
     }
-    if (fd < 0)
-      return -1;
-    retries = 0;
-
     struct stat sb;
-    if (fstat(fd, &sb) < 0)
+    if (fd < 0 || fstat(fd, &sb) < 0)
       return -1;
+    w.retries = 0;
 
     if (S_ISLNK(sb.st_mode)) {
-      if (last && (flags & O_NOFOLLOW) && !must_be_dir) {
+      if (c.last && (flags & O_NOFOLLOW) && !c.must_be_dir) {
         if (wants_only_opath(flags))
           return steal_fd(&fd);
         errno = ELOOP;
         return -1;
       }
-      if (++links > MAX_SYMLINKS) {
-        errno = ELOOP;
+      if (follow_link(&w, fd, &c) < 0)
         return -1;
-      }
-      _cleanup_free_ char *target = read_link_fd(fd);
-      if (target == NULL)
-        return -1;
-      if (target[0] == '/')
-        dirstack_truncate(&st, 1);
-      char *spliced = splice_link(target, end);
-      free(buf);
-      buf = spliced;
-      rest = buf;
       continue;
     }
-
-    if (must_be_dir && !S_ISDIR(sb.st_mode)) {
+    if (c.must_be_dir && !S_ISDIR(sb.st_mode)) {
       errno = ENOTDIR;
       return -1;
     }
-    if (!last) {
-      dirstack_push(&st, steal_fd(&fd));
-      rest = next;
-      continue;
-    }
-    return finish_last(dirfd, name, steal_fd(&fd), &sb, flags);
+    if (c.last)
+      return finish_last(dirfd, c.name, steal_fd(&fd), &sb, flags);
+    dirstack_push(&w.dirs, steal_fd(&fd));
+    w.rest = c.next;
   }
 }
 
@@ -235,10 +251,9 @@ static int open_or_create(int rootfd, const char *path, int flags, mode_t mode,
   int fd = pathat_open(rootfd, path, flags);
   if (fd >= 0 || errno != ENOENT)
     return fd;
-  int made = walk(rootfd, path, O_PATH, mode, create);
+  _cleanup_close_ int made = walk(rootfd, path, O_PATH, mode, create);
   if (made < 0)
     return -1;
-  close(made);
   return pathat_open(rootfd, path, flags);
 }
 

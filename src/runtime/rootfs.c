@@ -67,7 +67,7 @@ static int bind_rootfs(const char *rootfs, tote_err **err) {
     return err_sys(err, "opening the rootfs %s", rootfs);
   struct mountfd_target t = {.rootfd = host_root, .path = rootfs, .fd = target};
   _cleanup_free_ char *msg = xasprintf("bind-mounting the rootfs %s onto itself", rootfs);
-  _cleanup_close_ int mnt = mountfd_bind(AT_FDCWD, rootfs, true, NULL, false, &t, msg, err);
+  _cleanup_close_ int mnt = mountfd_bind(AT_FDCWD, rootfs, true, NULL, NULL, &t, msg, err);
   return mnt < 0 ? -1 : 0;
 }
 
@@ -101,9 +101,9 @@ static int do_devices(const struct rootfs_ctx *ctx, tote_err **err) {
 
 int rootfs_prepare(const struct rootfs_ctx *ctx, tote_err **err) {
   if (ctx->rootfs == NULL || ctx->rootfs[0] != '/')
-    return err_set(err, EINVAL, "preparing the rootfs: the rootfs path must be absolute");
+    return err_set(err, 0, "preparing the rootfs: the rootfs path must be absolute");
   if (!ctx->config->ns[RT_NS_MNT].present)
-    return err_set(err, EINVAL,
+    return err_set(err, 0,
                    "preparing the rootfs: the container has no mount namespace of its own");
   if (set_root_propagation(ctx->config, err) < 0 || make_parent_private(ctx->rootfs, err) < 0 ||
       bind_rootfs(ctx->rootfs, err) < 0)
@@ -167,7 +167,7 @@ static int open_dev_null(int rootfd, tote_err **err) {
   if (fd < 0 || fstat(fd, &st) < 0)
     return err_sys(err, "opening /dev/null");
   if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
-    return err_set(err, EPERM, "/dev/null is not the null device (1:3)");
+    return err_set(err, 0, "/dev/null is not the null device (1:3)");
   return steal_fd(&fd);
 }
 
@@ -186,7 +186,7 @@ static int mask_path(int rootfd, int *devnull, const char *path, tote_err **err)
   } else {
     if (*devnull < 0 && (*devnull = open_dev_null(rootfd, err)) < 0)
       return err_wrap(err, "%s", msg);
-    mnt = mountfd_bind(*devnull, "", false, NULL, false, &t, msg, err);
+    mnt = mountfd_bind(*devnull, "", false, NULL, NULL, &t, msg, err);
   }
   return mnt < 0 ? -1 : 0;
 }
@@ -199,7 +199,7 @@ static int readonly_path(int rootfd, const char *path, tote_err **err) {
   struct mountfd_target t = {.rootfd = rootfd, .path = path, .fd = fd};
   struct mount_attr ro = {
       .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
-  _cleanup_close_ int mnt = mountfd_bind(fd, "", true, &ro, false, &t, msg, err);
+  _cleanup_close_ int mnt = mountfd_bind(fd, "", true, &ro, NULL, &t, msg, err);
   return mnt < 0 ? -1 : 0;
 }
 
@@ -250,9 +250,14 @@ int rootfs_mount_console(int pty_fd, tote_err **err) {
   if (fd < 0 || fstat(fd, &st) < 0)
     return err_sys(err, "%s: creating the mount point", msg);
   if (S_ISDIR(st.st_mode))
-    return err_set(err, EISDIR, "%s: /dev/console is a directory", msg);
+    return err_set(err, 0, "%s: /dev/console is a directory", msg);
   struct mountfd_target t = {.rootfd = rootfd, .path = "/dev/console", .fd = fd};
-  _cleanup_close_ int mnt = mountfd_bind(pty_fd, "", false, NULL, false, &t, msg, err);
+  _cleanup_close_ int mnt = mountfd_bind(pty_fd, "", false, NULL, NULL, &t, msg, err);
+  if (mnt < 0 && (*err)->errnum == EINVAL)
+    return err_set(err, 0,
+                   "%s: %s (a pty from outside the container's mount namespace? open it from "
+                   "its /dev/ptmx after the pivot)",
+                   msg, strerror(EINVAL));
   return mnt < 0 ? -1 : 0;
 }
 
@@ -260,6 +265,6 @@ int rootfs_open_mount_source(const struct rt_config *c, const struct rt_mount *m
                              tote_err **err) {
   _cleanup_free_ char *msg = mounts_describe(m);
   if (!(m->flags & MS_BIND))
-    return err_set(err, EINVAL, "%s: only a bind mount has a source to open", msg);
+    return err_set(err, 0, "%s: only a bind mount has a source to open", msg);
   return mounts_open_bind_tree(c, m, 0, msg, err);
 }

@@ -17,9 +17,13 @@
  *   - have moved the process into its cgroup (a bind of the container's own
  *     cgroup is found through /proc/self/cgroup when cgroup_path is NULL);
  *   - have the host's /proc mounted at /proc (it is: the namespace is a copy
- *     of the host's), and cwd = the bundle directory.
+ *     of the host's), and cwd = the bundle directory;
+ *   - with a user namespace and an idmap/ridmap mount: have made that mount's
+ *     tree in the parent with rootfs_open_mount_source() and passed it in
+ *     mount_fds (inside the user namespace the kernel refuses the idmap).
  * Single-threaded, like the rest of the init: umask is briefly changed while
- * creating device nodes. */
+ * creating device nodes, and a short-lived child is forked for an idmap.
+ * No fd is left open by these calls. */
 #ifndef TOTE_RUNTIME_ROOTFS_H
 #define TOTE_RUNTIME_ROOTFS_H
 
@@ -70,7 +74,9 @@ int rootfs_pivot(const struct rootfs_ctx *ctx, bool no_pivot, struct tote_err **
 int rootfs_finalize(const struct rootfs_ctx *ctx, struct tote_err **err);
 
 /* After the pivot, when process.terminal: bind the pty (an fd of the pty's
- * replica side) onto /dev/console, created as an empty file if missing. */
+ * replica side) onto /dev/console, created as an empty file if missing.  The
+ * pty must be one of the container's devpts (opened from its /dev/ptmx after
+ * the pivot): the kernel refuses to bind a file of another mount namespace. */
 int rootfs_mount_console(int pty_fd, struct tote_err **err);
 
 /* In the parent, with the host's privileges: a detached tree for bind mount

@@ -344,7 +344,11 @@ static void relay_master_out(struct relay *r) {
     r->in_len = r->in_off = 0;
 }
 
-static int relay_signals(struct relay *r, tote_err **err) {
+/* The caller's signals.  Two are not passed on: SIGWINCH (the caller's
+ * set may take it before our own signalfd does) resizes the pty, whose
+ * foreground group then gets SIGWINCH from the kernel; SIGCHLD only means
+ * "look at the child". */
+static int relay_signals(struct relay *r, int *status, tote_err **err) {
   struct signalfd_siginfo si;
   for (;;) {
     ssize_t n = read(r->sigfd, &si, sizeof si);
@@ -354,8 +358,15 @@ static int relay_signals(struct relay *r, tote_err **err) {
       return 0;
     if (n != (ssize_t)sizeof si)
       return n < 0 ? err_sys(err, "reading the signalfd") : 0;
-    if (!r->reaped && kill(r->pid, (int)si.ssi_signo) < 0 && errno != ESRCH)
-      return err_sys(err, "forwarding signal %u to %d", si.ssi_signo, (int)r->pid);
+    int sig = (int)si.ssi_signo;
+    if (sig == SIGWINCH) {
+      relay_resize(r);
+    } else if (sig == SIGCHLD) {
+      if (!r->reaped && relay_wait(r, status, err) < 0)
+        return -1;
+    } else if (!r->reaped && kill(r->pid, sig) < 0 && errno != ESRCH) {
+      return err_sys(err, "forwarding signal %d to %d", sig, (int)r->pid);
+    }
     /* A blocking signalfd: one signal per poll round is enough. */
     if (!(fcntl(r->sigfd, F_GETFL) & O_NONBLOCK))
       return 0;
@@ -390,7 +401,7 @@ static int relay_loop(struct relay *r, int *status, tote_err **err) {
       relay_master_out(r);
     if (p[PF_MASTER].revents & (POLLIN | POLLHUP | POLLERR))
       relay_master_in(r);
-    if (p[PF_SIG].revents && relay_signals(r, err) < 0)
+    if (p[PF_SIG].revents && relay_signals(r, status, err) < 0)
       return -1;
     if (p[PF_WINCH].revents) {
       struct signalfd_siginfo si;

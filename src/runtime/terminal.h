@@ -44,8 +44,9 @@ int console_socket_connect(const char *path, struct tote_err **err);
  * slave closed) and child pid has been reaped (*status = its wait status);
  * once it is reaped, a master that stays silent for 200 ms is taken as done,
  * so a leftover background holder of the slave cannot hang us.  For each
- * signal read from the signalfd sigfd (-1 for none) calls kill(pid, sig);
- * sigfd should not carry SIGCHLD.  The caller must not hold the slave open.
+ * signal read from the signalfd sigfd (-1 for none) calls kill(pid, sig),
+ * except SIGWINCH (resizes the pty: the kernel signals its foreground group)
+ * and SIGCHLD (only checks the child).  The caller must not hold the slave.
  * Restores master's file flags and the signal mask on return. */
 int terminal_relay(int master, pid_t pid, int sigfd, int *status, struct tote_err **err);
 

@@ -349,9 +349,10 @@ static bool wait_size(int fd, unsigned short rows, unsigned short cols) {
 }
 
 /* Our stdin is a terminal (another pty): the relay puts it in raw mode,
- * sizes the container's pty like it, follows SIGWINCH, and restores it. */
-static void test_relay_tty_and_winch(void **state) {
-  (void)state;
+ * sizes the container's pty like it, follows SIGWINCH, and restores it.
+ * with_sigfd: the caller's blocking signalfd also takes SIGWINCH and SIGCHLD
+ * (as spawn.c's does), so SIGWINCH may arrive through either fd. */
+static void relay_tty(bool with_sigfd) {
   int om, os, m, s;
   OK(terminal_open_pty(&om, &os, &err_));
   OK(terminal_set_size(om, 33, 77, &err_));
@@ -380,14 +381,23 @@ static void test_relay_tty_and_winch(void **state) {
     _exit(0);
   }
   close(s);
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGWINCH);
+  sigaddset(&set, SIGCHLD);
+  assert_int_equal(sigprocmask(SIG_BLOCK, &set, &old), 0);
+  int sigfd = with_sigfd ? signalfd(-1, &set, SFD_CLOEXEC) : -1;
   struct redirect r;
   redirect(&r, os);
   int status = -1;
   tote_err *err = NULL;
-  int rc = terminal_relay(m, pid, -1, &status, &err);
+  int rc = terminal_relay(m, pid, sigfd, &status, &err);
   struct termios after;
   int ta = tcgetattr(0, &after);
   char *out = restore(&r);
+  if (sigfd >= 0)
+    close(sigfd);
+  sigprocmask(SIG_SETMASK, &old, NULL);
   if (rc < 0)
     fail_msg("relay: %s", err->msg);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -398,6 +408,12 @@ static void test_relay_tty_and_winch(void **state) {
   assert_int_equal(after.c_iflag, before.c_iflag);
   assert_int_equal(after.c_oflag, before.c_oflag);
   close(m), close(om), close(os);
+}
+
+static void test_relay_tty_and_winch(void **state) {
+  (void)state;
+  relay_tty(false);
+  relay_tty(true);
 }
 
 /* A grandchild keeps the slave open after the child exits: the relay

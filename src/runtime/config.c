@@ -167,13 +167,14 @@ struct rt_config *config_load(int dirfd, const char *path, tote_err **err) {
 }
 
 struct rt_process *config_load_process(const char *path, tote_err **err) {
+  size_t len;
+  _cleanup_free_ char *text = read_file_at(AT_FDCWD, path, &len, err);
+  if (text == NULL)
+    return NULL;
   json_error_t jerr;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
-    if (jerr.line <= 0)
-      err_set(err, 0, "%s: %s", path, jerr.text);
-    else
-      err_set(err, 0, "%s: line %d, column %d: %s", path, jerr.line, jerr.column, jerr.text);
+    err_set(err, 0, "%s: line %d, column %d: %s", path, jerr.line, jerr.column, jerr.text);
     return NULL;
   }
   struct rt_process *p = xzalloc(sizeof *p);

@@ -122,7 +122,7 @@ static int make_state_dir(struct creation *cr, tote_err **err) {
     return -1;
   if (mkfifoat(cr->dirfd, "exec.fifo", 0600) < 0)
     return err_sys(err, "creating exec.fifo");
-  return state_save(st, err);
+  return 0;
 }
 
 static int make_cgroup(struct creation *cr, tote_err **err) {
@@ -195,7 +195,7 @@ static int drive_init(struct creation *cr, tote_err **err) {
   int fd = cr->sp.sync_fd;
   st->pid = cr->sp.child_pid;
   st->pid_start = proc_start_time(st->pid);
-  if (state_save(st, err) < 0 || sync_expect(fd, SYNC_HOOKS_REQ, &m, err) < 0)
+  if (sync_expect(fd, SYNC_HOOKS_REQ, &m, err) < 0)
     return -1;
   _cleanup_free_ char *creating = state_json_text(st, RT_CREATING);
   if (hooks_run(&cr->config->hooks, RT_HOOK_PRESTART, creating, err) < 0 ||

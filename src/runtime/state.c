@@ -193,9 +193,12 @@ struct rt_state *state_load(int rootfd, const char *id, tote_err **err) {
   struct rt_state *st = xzalloc(sizeof *st);
   st->id = xstrdup(id);
   st->dirfd = steal_fd(&fd);
-  json_error_t jerr;
+  json_error_t jerr = {.text = ""};
   _cleanup_close_ int sfd = openat(st->dirfd, "state.json", O_RDONLY | O_CLOEXEC);
-  json_t *o = sfd >= 0 ? json_loadfd(sfd, 0, &jerr) : NULL;
+  size_t len = 0;
+  /* read whole: json_loadfd reads one byte per syscall */
+  _cleanup_free_ char *text = sfd >= 0 ? read_all_fd(sfd, &len) : NULL;
+  json_t *o = text ? json_loadb(text, len, 0, &jerr) : NULL;
   if (sfd < 0 && errno == ENOENT) {
     /* create was killed before it wrote anything: a container in "creating"
      * with no process, which delete removes. */

@@ -125,13 +125,48 @@ static int make_state_dir(struct creation *cr, tote_err **err) {
   return 0;
 }
 
+/* The devices the container must be able to use whatever the rules say, as
+ * runc allows them: mknod of any node, the default devices of
+ * config-linux.md, the pty devices, and linux.devices. */
+static json_t *device_rules(const struct rt_config *c) {
+  static const struct { const char *type; int major, minor; const char *access; } always[] = {
+      {"c", -1, -1, "m"}, {"b", -1, -1, "m"},   {"c", 1, 3, "rwm"}, {"c", 1, 5, "rwm"},
+      {"c", 1, 7, "rwm"}, {"c", 1, 8, "rwm"},   {"c", 1, 9, "rwm"}, {"c", 5, 0, "rwm"},
+      {"c", 5, 1, "rwm"}, {"c", 5, 2, "rwm"},   {"c", 136, -1, "rwm"}, {"c", 10, 200, "rwm"},
+  };
+  json_t *rules = json_deep_copy(json_object_get(c->resources, "devices"));
+  for (size_t i = 0; i < sizeof always / sizeof always[0]; i++)
+    json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
+                                           always[i].type, "major", (json_int_t)always[i].major,
+                                           "minor", (json_int_t)always[i].minor, "access",
+                                           always[i].access));
+  for (size_t i = 0; i < c->n_devices; i++) {
+    const struct rt_device *d = &c->devices[i];
+    if (d->type == 'p')
+      continue;
+    json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1, "type",
+                                           d->type == 'u' ? "c" : (char[]){d->type, 0}, "major",
+                                           (json_int_t)d->major, "minor", (json_int_t)d->minor,
+                                           "access", "rwm"));
+  }
+  return rules;
+}
+
 static int make_cgroup(struct creation *cr, tote_err **err) {
-  cr->cg = cgroup_create(cr->config->cgroups_path, cr->o->id, cr->ctx->rootless, err);
+  const struct rt_config *c = cr->config;
+  cr->cg = cgroup_create(c->cgroups_path, cr->o->id, cr->ctx->rootless, err);
   if (cr->cg == NULL)
     return -1;
   cr->st.cgroup = cr->cg;
-  if (cr->config->resources && cgroup_apply_resources(cr->cg, cr->config->resources, err) < 0)
-    return -1;
+  if (c->resources) {
+    json_t *res = json_deep_copy(c->resources);
+    if (json_is_array(json_object_get(res, "devices")))
+      json_object_set_new(res, "devices", device_rules(c));
+    int r = cgroup_apply_resources(cr->cg, res, err);
+    json_decref(res);
+    if (r < 0)
+      return -1;
+  }
   return state_save(&cr->st, err);
 }
 
@@ -342,8 +377,10 @@ static int start_locked(struct rt_state *st, tote_err **err) {
 
 int rt_start(const struct rt_context *ctx, const char *id, tote_err **err) {
   _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0)
-    return err_wrap(err, "container %s does not exist", id);
+  if (rootfd < 0) {
+    err_free(err);
+    return err_set(err, 0, "container %s does not exist", id);
+  }
   struct rt_state *st = state_load(rootfd, id, err);
   if (st == NULL)
     return -1;

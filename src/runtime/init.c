@@ -110,9 +110,9 @@ static int before_pivot(struct launch *l, char **state_json, tote_err **err) {
 
 static int after_pivot(struct launch *l, tote_err **err) {
   struct rootfs_ctx rc = rootfs_ctx(l);
-  if (rootfs_pivot(&rc, l->no_pivot, err) < 0 || rootfs_finalize(&rc, err) < 0)
-    return -1;
-  if (set_names(l->config, err) < 0 || write_sysctls(l->config, err) < 0)
+  /* sysctls before finalize: it makes /proc/sys read-only */
+  if (rootfs_pivot(&rc, l->no_pivot, err) < 0 || set_names(l->config, err) < 0 ||
+      write_sysctls(l->config, err) < 0 || rootfs_finalize(&rc, err) < 0)
     return -1;
   return launch_setup_terminal(l, err);
 }

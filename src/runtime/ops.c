@@ -89,8 +89,10 @@ static void run_poststop(const struct rt_state *st) {
 
 int rt_delete(const struct rt_context *ctx, const char *id, bool force, tote_err **err) {
   _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0)
-    return err_wrap(err, "container %s does not exist", id);
+  if (rootfd < 0) {
+    err_free(err);
+    return err_set(err, 0, "container %s does not exist", id);
+  }
   struct rt_state *st = state_load(rootfd, id, err);
   if (st == NULL)
     return -1;

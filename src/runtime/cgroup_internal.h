@@ -119,6 +119,13 @@ int cg_detect(struct cg_hier **out, size_t *n, struct tote_err **err);
 
 /* ---- backends ---- */
 
+/* linux.resources.cpu fields tote applies; 0 = not set (quota -1 = no limit). */
+struct cg_cpu {
+  uint64_t shares;
+  int64_t quota;
+  uint64_t period;
+};
+
 struct cg_backend {
   const char *name;
   /* Prepare a directory tote just created (v1 cpuset: copy cpus/mems from
@@ -131,6 +138,7 @@ struct cg_backend {
                      struct tote_err **err);
   int (*set_pids)(const char *dir, int64_t limit, struct tote_err **err);
   int (*set_memory)(const char *dir, int64_t limit, struct tote_err **err);
+  int (*set_cpu)(const char *dir, const struct cg_cpu *cpu, struct tote_err **err);
   int (*freeze)(const char *dir, bool frozen, struct tote_err **err);
   int (*is_frozen)(const char *dir, bool *frozen, struct tote_err **err);
   /* Kill everything at once (cgroup.kill); 1 when done, 0 when unsupported. */
@@ -146,5 +154,8 @@ static inline const struct cg_backend *cg_backend_of(const struct cg_hier *h) {
 
 /* How long freeze waits for the state to settle (tests may lower it). */
 #define CG_FREEZE_TIMEOUT_MS 5000
+
+/* cpu.shares (v1, 2..262144) to cpu.weight (v2, 1..10000), as runc converts. */
+uint64_t cg_shares_to_weight(uint64_t shares);
 
 #endif

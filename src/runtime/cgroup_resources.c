@@ -37,8 +37,7 @@ static const struct refused memory_refused[] = {
     {"useHierarchy", true},      {"checkBeforeUpdate", true},
 };
 static const struct refused cpu_refused[] = {
-    {"shares", true}, {"quota", true},           {"burst", true},          {"period", true},
-    {"realtimeRuntime", true},   {"realtimePeriod", true}, {"cpus", true}, {"mems", true},
+    {"burst", true},             {"realtimeRuntime", true},   {"realtimePeriod", true}, {"cpus", true}, {"mems", true},
     {"idle", true},
 };
 static const struct refused blockio_refused[] = {
@@ -226,6 +225,32 @@ int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n, tote_e
   return 0;
 }
 
+/* cpu.shares, cpu.quota, cpu.period (0 = not set). */
+static int cpu_fields(json_t *res, struct cg_cpu *c, tote_err **err) {
+  json_t *cpu;
+  bool set;
+  int64_t v;
+  memset(c, 0, sizeof *c);
+  if (get_section(res, "cpu", &cpu, err) < 0)
+    return -1;
+  if (cpu == NULL)
+    return 0;
+  if (get_int(cpu, "shares", WHERE ".cpu", &set, &v, err) < 0)
+    return -1;
+  if (set && v < 0)
+    return err_set(err, 0, WHERE ".cpu.shares must not be negative");
+  c->shares = set ? (uint64_t)v : 0;
+  if (get_int(cpu, "quota", WHERE ".cpu", &set, &v, err) < 0)
+    return -1;
+  c->quota = set ? v : 0;
+  if (get_int(cpu, "period", WHERE ".cpu", &set, &v, err) < 0)
+    return -1;
+  if (set && v < 0)
+    return err_set(err, 0, WHERE ".cpu.period must not be negative");
+  c->period = set ? (uint64_t)v : 0;
+  return 0;
+}
+
 int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
   if (res == NULL || json_is_null(res))
     return 0;
@@ -236,7 +261,9 @@ int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
       return -1;
   bool set;
   int64_t v;
-  if (pids_limit(res, &set, &v, err) < 0 || memory_limit(res, &set, &v, err) < 0)
+  struct cg_cpu cpu;
+  if (pids_limit(res, &set, &v, err) < 0 || memory_limit(res, &set, &v, err) < 0 ||
+      cpu_fields(res, &cpu, err) < 0)
     return -1;
   _cleanup_free_ struct cg_dev_rule *rules = NULL;
   size_t n;
@@ -332,6 +359,14 @@ int cgroup_apply_resources(struct cgroup *cg, json_t *res, tote_err **err) {
   if (set) {
     if ((h = target(cg, "memory", WHERE ".memory.limit", err)) == NULL ||
         cg_backend_of(h)->set_memory(h->dir, v, err) < 0)
+      return -1;
+  }
+  struct cg_cpu cpu;
+  if (cpu_fields(res, &cpu, err) < 0)
+    return -1;
+  if (cpu.shares || cpu.quota || cpu.period) {
+    if ((h = target(cg, "cpu", WHERE ".cpu", err)) == NULL ||
+        cg_backend_of(h)->set_cpu(h->dir, &cpu, err) < 0)
       return -1;
   }
   return 0;

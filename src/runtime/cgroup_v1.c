@@ -84,6 +84,27 @@ static int v1_set_memory(const char *dir, int64_t limit, tote_err **err) {
   return 0;
 }
 
+static int v1_set_cpu(const char *dir, const struct cg_cpu *c, tote_err **err) {
+  char buf[32];
+  if (c->shares) {
+    snprintf(buf, sizeof buf, "%" PRIu64, c->shares);
+    if (cg_write(dir, "cpu.shares", buf, err) < 0)
+      return -1;
+  }
+  /* period before quota: the kernel checks quota against the period */
+  if (c->period) {
+    snprintf(buf, sizeof buf, "%" PRIu64, c->period);
+    if (cg_write(dir, "cpu.cfs_period_us", buf, err) < 0)
+      return -1;
+  }
+  if (c->quota) {
+    snprintf(buf, sizeof buf, "%" PRId64, c->quota < 0 ? (int64_t)-1 : c->quota);
+    if (cg_write(dir, "cpu.cfs_quota_us", buf, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 static int v1_freeze(const char *dir, bool frozen, tote_err **err) {
   const char *want = frozen ? "FROZEN" : "THAWED";
   long waited = 0, step = 1;
@@ -127,6 +148,7 @@ const struct cg_backend cg_backend_v1 = {
     .set_devices = v1_set_devices,
     .set_pids = v1_set_pids,
     .set_memory = v1_set_memory,
+    .set_cpu = v1_set_cpu,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,
     .kill_all = v1_kill_all,

@@ -72,6 +72,35 @@ static int v2_set_memory(const char *dir, int64_t limit, tote_err **err) {
   return write_ctrl(dir, "memory.max", "memory", buf, err);
 }
 
+uint64_t cg_shares_to_weight(uint64_t shares) {
+  if (shares == 0)
+    return 0;
+  if (shares < 2)
+    shares = 2;
+  if (shares > 262144)
+    shares = 262144;
+  return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+static int v2_set_cpu(const char *dir, const struct cg_cpu *c, tote_err **err) {
+  char buf[64];
+  if (c->shares) {
+    snprintf(buf, sizeof buf, "%" PRIu64, cg_shares_to_weight(c->shares));
+    if (write_ctrl(dir, "cpu.weight", "cpu", buf, err) < 0)
+      return -1;
+  }
+  if (c->quota || c->period) {
+    uint64_t period = c->period ? c->period : 100000;
+    if (c->quota > 0)
+      snprintf(buf, sizeof buf, "%" PRId64 " %" PRIu64, c->quota, period);
+    else
+      snprintf(buf, sizeof buf, "max %" PRIu64, period);
+    if (write_ctrl(dir, "cpu.max", "cpu", buf, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* "frozen 1" in cgroup.events. */
 static int events_frozen(const char *dir, bool *frozen, tote_err **err) {
   _cleanup_free_ char *ev = cg_read(dir, "cgroup.events", err);
@@ -129,6 +158,7 @@ const struct cg_backend cg_backend_v2 = {
     .set_devices = v2_set_devices,
     .set_pids = v2_set_pids,
     .set_memory = v2_set_memory,
+    .set_cpu = v2_set_cpu,
     .freeze = v2_freeze,
     .is_frozen = v2_is_frozen,
     .kill_all = v2_kill_all,

@@ -68,7 +68,8 @@ validate_config() {
 	cmd="$(printf '%q ' "$RUNTIME" --root "$ROOT_DIR" run --bundle "$BUNDLE" "$ID")"
 	run timeout 60 script -qec "$cmd" /dev/null </dev/null
 	assert_success
-	PROBE=$(tr -d '\r\000' <<<"$output")
+	# drop carriage returns and whatever the pty echoed before the JSON
+	PROBE=$(tr -d '\r' <<<"$output" | sed -n '/{/,$p' | sed '1s/^[^{]*//')
 	jq -e . >/dev/null <<<"$PROBE" || fail "not JSON: $PROBE"
 	[ "$(pj .pid)" = 1 ]
 	[ "$(pj .tty.\"0\")" = true ]

@@ -1095,8 +1095,9 @@ struct mount_row {
  * setting is an enum in MOUNT_ATTR__ATIME, so any change must put all of
  * MOUNT_ATTR__ATIME in attr_clr and the new setting in attr_set (the kernel
  * returns EINVAL for a partial MOUNT_ATTR__ATIME in attr_clr, or an atime
- * value in attr_set without it).  "ratime", "rnorelatime" and
- * "rnostrictatime" go back to the kernel default, relatime. */
+ * value in attr_set without it).  "ratime" and "rnostrictatime" go back to
+ * the kernel default, relatime; "rnorelatime" (not relatime, see
+ * strictatime in mount(8)) is strictatime. */
 static const struct mount_row mount_rows[] = {
     {"async", 0, MS_SYNCHRONOUS, 0, 0, 0, false, false, false},
     {"atime", 0, MS_NOATIME, 0, 0, 0, false, false, false},
@@ -1132,7 +1133,7 @@ static const struct mount_row mount_rows[] = {
     {"rnoatime", 0, 0, 0, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME, false, false, false},
     {"rnodiratime", 0, 0, 0, MOUNT_ATTR_NODIRATIME, 0, false, false, false},
     {"rnoexec", 0, 0, 0, MOUNT_ATTR_NOEXEC, 0, false, false, false},
-    {"rnorelatime", 0, 0, 0, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, false, false, false},
+    {"rnorelatime", 0, 0, 0, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME, false, false, false},
     {"rnostrictatime", 0, 0, 0, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, false, false, false},
     {"rnosuid", 0, 0, 0, MOUNT_ATTR_NOSUID, 0, false, false, false},
     {"rnosymfollow", 0, 0, 0, MOUNT_ATTR_NOSYMFOLLOW, 0, false, false, false},

@@ -54,7 +54,7 @@ int oci_parse_signal(const char *s) {
   if (strncasecmp(name, "RTMIN", 5) == 0 || strncasecmp(name, "RTMAX", 5) == 0) {
     bool min = strncasecmp(name, "RTMIN", 5) == 0;
     long off = name[5] ? strtol(name + 5, &end, 10) : 0;
-    if (name[5] && *end)
+    if ((name[5] && *end) || off < -64 || off > 64)
       return -1;
     int v = min ? SIGRTMIN + (int)off : SIGRTMAX + (int)off;
     return v >= SIGRTMIN && v <= SIGRTMAX ? v : -1;

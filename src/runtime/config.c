@@ -38,15 +38,17 @@ static int parse_hook(json_t *h, const char *w, struct rt_hook *hook, tote_err *
     return -1;
   if (hook->path == NULL || hook->path[0] != '/')
     return err_set(err, 0, "%s.path must be an absolute path", w);
-  if (json_object_get(h, "timeout") && hook->timeout <= 0)
+  if (jx_present(h, "timeout") && hook->timeout <= 0)
     return err_set(err, 0, "%s.timeout must be greater than zero", w);
   return 0;
 }
 
 int config_parse_hooks(json_t *root, struct rt_config *c, tote_err **err) {
   json_t *hooks;
-  if (jx_obj(root, "hooks", "", &hooks, err) < 0 || hooks == NULL)
-    return hooks == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(root, "hooks", "", &hooks, err) < 0)
+    return -1;
+  if (hooks == NULL)
+    return 0;
   c->hooks_json = json_incref(hooks);
   for (int k = 0; k < RT_HOOK_COUNT; k++) {
     json_t *arr;
@@ -117,7 +119,7 @@ static int parse_annotations(json_t *root, struct rt_config *c, tote_err **err) 
 static int parse_root_object(json_t *root, struct rt_config *c, tote_err **err) {
   if (!json_is_object(root))
     return err_set(err, 0, "the top level must be an object");
-  for (const char *const *k = (const char *const[]){"windows", "solaris", "vm", "zos", NULL}; *k;
+  for (const char *const *k = (const char *const[]){"windows", "solaris", "vm", "zos", "freebsd", NULL}; *k;
        k++)
     if (config_refuse(root, *k, "", " on Linux", err) < 0)
       return -1;
@@ -135,14 +137,19 @@ static int parse_root_object(json_t *root, struct rt_config *c, tote_err **err) 
     if (config_parse_process(p, &c->process, "process", err) < 0)
       return -1;
   }
-  if ((c->hostname || c->domainname) && !(c->ns[RT_NS_UTS].present && !c->ns[RT_NS_UTS].path))
+  bool own_uts = c->ns[RT_NS_UTS].present && !c->ns[RT_NS_UTS].path;
+  if (((c->hostname && *c->hostname) || (c->domainname && *c->domainname)) && !own_uts)
     return err_set(err, 0, "hostname and domainname need a new uts namespace");
   return 0;
 }
 
 struct rt_config *config_parse(const char *data, size_t len, const char *name, tote_err **err) {
   json_error_t jerr;
-  json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  _cleanup_free_ char *text = xmalloc(len + 1);
+  memcpy(text, data, len);
+  text[len] = '\0';
+  jx_mark_uint64_max(text, len);
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
     err_set(err, 0, "%s: line %d, column %d: %s", name, jerr.line, jerr.column, jerr.text);
     return NULL;
@@ -172,6 +179,7 @@ struct rt_process *config_load_process(const char *path, tote_err **err) {
   if (text == NULL)
     return NULL;
   json_error_t jerr;
+  jx_mark_uint64_max(text, len);
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (root == NULL) {
     err_set(err, 0, "%s: line %d, column %d: %s", path, jerr.line, jerr.column, jerr.text);

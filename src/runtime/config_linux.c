@@ -74,8 +74,10 @@ static int parse_namespaces(json_t *lx, struct rt_config *c, tote_err **err) {
 int config_parse_idmaps(json_t *obj, const char *key, const char *where, struct rt_idmap **out,
                         size_t *n, tote_err **err) {
   json_t *arr;
-  if (jx_arr(obj, key, where, &arr, err) < 0 || arr == NULL)
-    return arr == NULL && !(err && *err) ? 0 : -1;
+  if (jx_arr(obj, key, where, &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
   *n = json_array_size(arr);
   *out = xcalloc_array(*n, sizeof **out);
   for (size_t i = 0; i < *n; i++) {
@@ -84,7 +86,9 @@ int config_parse_idmaps(json_t *obj, const char *key, const char *where, struct 
     if (!json_is_object(m))
       return err_set(err, 0, "%s must be an object", w);
     struct rt_idmap *e = &(*out)[i];
-    if (jx_u32(m, "containerID", w, &e->container_id, err) < 0 ||
+    if (jx_require(m, "containerID", w, err) < 0 || jx_require(m, "hostID", w, err) < 0 ||
+        jx_require(m, "size", w, err) < 0 ||
+        jx_u32(m, "containerID", w, &e->container_id, err) < 0 ||
         jx_u32(m, "hostID", w, &e->host_id, err) < 0 || jx_u32(m, "size", w, &e->size, err) < 0)
       return -1;
     if (e->size == 0)
@@ -95,8 +99,10 @@ int config_parse_idmaps(json_t *obj, const char *key, const char *where, struct 
 
 static int parse_time_offsets(json_t *lx, struct rt_config *c, tote_err **err) {
   json_t *t;
-  if (jx_obj(lx, "timeOffsets", "linux", &t, err) < 0 || t == NULL)
-    return t == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(lx, "timeOffsets", "linux", &t, err) < 0)
+    return -1;
+  if (t == NULL)
+    return 0;
   const char *key;
   json_t *v;
   json_object_foreach(t, key, v) {
@@ -134,20 +140,22 @@ static int parse_device(json_t *d, const char *w, struct rt_device *dev, tote_er
   if (type == NULL || strlen(type) != 1 || strchr("cbup", type[0]) == NULL)
     return err_set(err, 0, "%s.type must be one of c, b, u, p", w);
   dev->type = type[0];
-  if (dev->type != 'p' && (!json_object_get(d, "major") || !json_object_get(d, "minor")))
+  if (dev->type != 'p' && (!jx_present(d, "major") || !jx_present(d, "minor")))
     return err_set(err, 0, "%s: major and minor are required for type %c", w, dev->type);
-  dev->has_mode = json_object_get(d, "fileMode") != NULL;
+  dev->has_mode = jx_present(d, "fileMode");
   dev->file_mode = mode & 07777;
-  dev->has_uid = json_object_get(d, "uid") != NULL;
-  dev->has_gid = json_object_get(d, "gid") != NULL;
+  dev->has_uid = jx_present(d, "uid");
+  dev->has_gid = jx_present(d, "gid");
   dev->uid = uid, dev->gid = gid;
   return 0;
 }
 
 static int parse_devices(json_t *lx, struct rt_config *c, tote_err **err) {
   json_t *arr;
-  if (jx_arr(lx, "devices", "linux", &arr, err) < 0 || arr == NULL)
-    return arr == NULL && !(err && *err) ? 0 : -1;
+  if (jx_arr(lx, "devices", "linux", &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
   c->devices = xcalloc_array(json_array_size(arr), sizeof *c->devices);
   for (size_t i = 0; i < json_array_size(arr); i++) {
     _cleanup_free_ char *w = jx_index_path("linux", "devices", i);
@@ -180,8 +188,10 @@ static int check_sysctl(const struct rt_config *c, const char *key, tote_err **e
 
 static int parse_sysctl(json_t *lx, struct rt_config *c, tote_err **err) {
   json_t *s;
-  if (jx_obj(lx, "sysctl", "linux", &s, err) < 0 || s == NULL)
-    return s == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(lx, "sysctl", "linux", &s, err) < 0)
+    return -1;
+  if (s == NULL)
+    return 0;
   c->sysctl = xcalloc_array(json_object_size(s), sizeof *c->sysctl);
   const char *key;
   json_t *v;
@@ -220,8 +230,10 @@ static int parse_propagation(json_t *lx, struct rt_config *c, tote_err **err) {
 
 static int parse_personality(json_t *lx, struct rt_config *c, tote_err **err) {
   json_t *p;
-  if (jx_obj(lx, "personality", "linux", &p, err) < 0 || p == NULL)
-    return p == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(lx, "personality", "linux", &p, err) < 0)
+    return -1;
+  if (p == NULL)
+    return 0;
   _cleanup_free_ char *domain = NULL;
   if (jx_str(p, "domain", "linux.personality", &domain, err) < 0)
     return -1;
@@ -266,6 +278,13 @@ static int check_userns(struct rt_config *c, tote_err **err) {
   return 0;
 }
 
+static int check_absolute(char **paths, const char *where, tote_err **err) {
+  for (size_t i = 0; paths && paths[i]; i++)
+    if (paths[i][0] != '/')
+      return err_set(err, 0, "%s[%zu] must be an absolute path, not %s", where, i, paths[i]);
+  return 0;
+}
+
 int config_parse_linux(json_t *root, struct rt_config *c, tote_err **err) {
   json_t *lx;
   if (jx_obj(root, "linux", "", &lx, err) < 0)
@@ -280,7 +299,9 @@ int config_parse_linux(json_t *root, struct rt_config *c, tote_err **err) {
       parse_sysctl(lx, c, err) < 0 || parse_propagation(lx, c, err) < 0 ||
       jx_strv(lx, "maskedPaths", "linux", &c->masked_paths, err) < 0 ||
       jx_strv(lx, "readonlyPaths", "linux", &c->readonly_paths, err) < 0 ||
-      parse_personality(lx, c, err) < 0 || check_userns(c, err) < 0)
+      parse_personality(lx, c, err) < 0 || check_userns(c, err) < 0 ||
+      check_absolute(c->masked_paths, "linux.maskedPaths", err) < 0 ||
+      check_absolute(c->readonly_paths, "linux.readonlyPaths", err) < 0)
     return -1;
   json_t *res;
   if (jx_obj(lx, "resources", "linux", &res, err) < 0)

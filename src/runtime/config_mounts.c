@@ -180,6 +180,9 @@ static int parse_mount(json_t *j, const char *where, struct rt_mount *m, tote_er
   if (config_parse_idmaps(j, "uidMappings", where, &m->uid_mappings, &m->n_uid_mappings, err) < 0 ||
       config_parse_idmaps(j, "gidMappings", where, &m->gid_mappings, &m->n_gid_mappings, err) < 0)
     return -1;
+  if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+    return err_set(err, 0, "%s (%s): uidMappings and gidMappings go together", where,
+                   m->destination);
   if ((m->n_uid_mappings || m->n_gid_mappings) && !m->idmap)
     return err_set(err, 0, "%s (%s): uidMappings/gidMappings need the idmap or ridmap option",
                    where, m->destination);

@@ -1,5 +1,6 @@
 /* config_process.c - the "process" object: args, env, user, rlimits, caps... */
 #include <errno.h>
+#include <stdbool.h>
 #include <linux/ioprio.h>
 #include <sched.h>
 #include <string.h>
@@ -75,7 +76,11 @@ int config_cap_from_name(const char *name) {
     *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
   if (cap_from_name(lower, &v) < 0 || v < 0 || v > 63)
     return -1;
-  return v;
+  /* libcap matches a prefix ("cap_kill!" is CAP_KILL): require the exact name */
+  char *canon = cap_to_name(v);
+  bool exact = canon && strcmp(canon, lower) == 0;
+  cap_free(canon);
+  return exact ? v : -1;
 }
 
 static int parse_user(json_t *p, struct rt_user *u, tote_err **err) {
@@ -92,7 +97,7 @@ static int parse_user(json_t *p, struct rt_user *u, tote_err **err) {
   if (config_refuse(user, "username", "process.user", " on Linux (it is for Windows)", err) < 0)
     return -1;
   u->uid = uid, u->gid = gid;
-  u->has_umask = json_object_get(user, "umask") != NULL && !json_is_null(json_object_get(user, "umask"));
+  u->has_umask = jx_present(user, "umask");
   u->umask = umask & 07777;
   json_t *gids;
   if (jx_arr(user, "additionalGids", "process.user", &gids, err) < 0)
@@ -111,8 +116,10 @@ static int parse_user(json_t *p, struct rt_user *u, tote_err **err) {
 
 static int parse_rlimits(json_t *p, struct rt_process *proc, tote_err **err) {
   json_t *arr;
-  if (jx_arr(p, "rlimits", "process", &arr, err) < 0 || arr == NULL)
-    return arr == NULL && !(err && *err) ? 0 : -1;
+  if (jx_arr(p, "rlimits", "process", &arr, err) < 0)
+    return -1;
+  if (arr == NULL)
+    return 0;
   size_t n = json_array_size(arr);
   proc->rlimits = xcalloc_array(n, sizeof *proc->rlimits);
   for (size_t i = 0; i < n; i++) {
@@ -122,7 +129,8 @@ static int parse_rlimits(json_t *p, struct rt_process *proc, tote_err **err) {
     proc->n_rlimits = i + 1;
     if (!json_is_object(r))
       return err_set(err, 0, "%s must be an object", where);
-    if (jx_str(r, "type", where, &l->name, err) < 0 || jx_u64(r, "soft", where, &l->soft, err) < 0 ||
+    if (jx_require(r, "soft", where, err) < 0 || jx_require(r, "hard", where, err) < 0 ||
+        jx_str(r, "type", where, &l->name, err) < 0 || jx_u64(r, "soft", where, &l->soft, err) < 0 ||
         jx_u64(r, "hard", where, &l->hard, err) < 0)
       return -1;
     if (l->name == NULL)
@@ -173,8 +181,10 @@ static int parse_caps(json_t *p, struct rt_caps *caps, tote_err **err) {
 
 static int parse_ioprio(json_t *p, struct rt_process *proc, tote_err **err) {
   json_t *io;
-  if (jx_obj(p, "ioPriority", "process", &io, err) < 0 || io == NULL)
-    return io == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(p, "ioPriority", "process", &io, err) < 0)
+    return -1;
+  if (io == NULL)
+    return 0;
   _cleanup_free_ char *cls = NULL;
   if (jx_str(io, "class", "process.ioPriority", &cls, err) < 0 ||
       jx_int(io, "priority", "process.ioPriority", &proc->io_priority, err) < 0)
@@ -193,8 +203,10 @@ static int parse_ioprio(json_t *p, struct rt_process *proc, tote_err **err) {
 static int parse_scheduler(json_t *p, struct rt_process *proc, tote_err **err) {
   json_t *s;
   const char *w = "process.scheduler";
-  if (jx_obj(p, "scheduler", "process", &s, err) < 0 || s == NULL)
-    return s == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(p, "scheduler", "process", &s, err) < 0)
+    return -1;
+  if (s == NULL)
+    return 0;
   _cleanup_free_ char *policy = NULL;
   _cleanup_strv_ char **flags = NULL;
   if (jx_str(s, "policy", w, &policy, err) < 0 || jx_int(s, "nice", w, &proc->sched_nice, err) < 0 ||
@@ -220,10 +232,14 @@ static int parse_scheduler(json_t *p, struct rt_process *proc, tote_err **err) {
 
 static int parse_console(json_t *p, struct rt_process *proc, tote_err **err) {
   json_t *cs;
-  if (jx_obj(p, "consoleSize", "process", &cs, err) < 0 || cs == NULL)
-    return cs == NULL && !(err && *err) ? 0 : -1;
+  if (jx_obj(p, "consoleSize", "process", &cs, err) < 0)
+    return -1;
+  if (cs == NULL)
+    return 0;
   uint32_t h = 0, w = 0;
-  if (jx_u32(cs, "height", "process.consoleSize", &h, err) < 0 ||
+  if (jx_require(cs, "height", "process.consoleSize", err) < 0 ||
+      jx_require(cs, "width", "process.consoleSize", err) < 0 ||
+      jx_u32(cs, "height", "process.consoleSize", &h, err) < 0 ||
       jx_u32(cs, "width", "process.consoleSize", &w, err) < 0)
     return -1;
   if (h > 65535 || w > 65535)

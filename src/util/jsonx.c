@@ -2,6 +2,7 @@
 #include "util/jsonx.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -69,14 +70,47 @@ int jx_i64(json_t *obj, const char *key, const char *where, int64_t *out, tote_e
   return 0;
 }
 
+bool jx_present(json_t *obj, const char *key) { return member(obj, key) != NULL; }
+
+int jx_require(json_t *obj, const char *key, const char *where, tote_err **err) {
+  if (member(obj, key) != NULL)
+    return 0;
+  _cleanup_free_ char *p = jx_path(where, key);
+  return err_set(err, 0, "%s is required", p);
+}
+
+void jx_mark_uint64_max(char *text, size_t len) {
+  static const char max[] = "18446744073709551615", mark[] = "-9223372036854775808";
+  const size_t n = sizeof max - 1;
+  bool in_string = false;
+  for (size_t i = 0; i < len; i++) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    bool starts = (i == 0 || !(text[i - 1] >= '0' && text[i - 1] <= '9')) && text[i] == '1';
+    if (starts && len - i >= n && memcmp(text + i, max, n) == 0 &&
+        (i + n == len || !((text[i + n] >= '0' && text[i + n] <= '9') || text[i + n] == '.' ||
+                           text[i + n] == 'e' || text[i + n] == 'E')) &&
+        (i == 0 || text[i - 1] != '-'))
+      memcpy(text + i, mark, n), i += n - 1;
+  }
+}
+
 int jx_u64(json_t *obj, const char *key, const char *where, uint64_t *out, tote_err **err) {
   json_t *v = member(obj, key);
   if (v == NULL)
     return 0;
-  /* jansson keeps integers as long long: values above INT64_MAX come as reals. */
-  if (json_is_real(v) && json_real_value(v) >= 9223372036854775808.0 &&
-      json_real_value(v) <= 18446744073709551615.0) {
-    *out = (uint64_t)json_real_value(v);
+  if (json_is_integer(v) && json_integer_value(v) == JX_UINT64_MAX_MARK) {
+    *out = UINT64_MAX;
     return 0;
   }
   if (!json_is_integer(v) || json_integer_value(v) < 0)

@@ -24,6 +24,17 @@ int jx_strv(json_t *obj, const char *key, const char *where, char ***out, struct
 /* The member if it is an object (or absent -> NULL, returns 0). */
 int jx_obj(json_t *obj, const char *key, const char *where, json_t **out, struct tote_err **err);
 int jx_arr(json_t *obj, const char *key, const char *where, json_t **out, struct tote_err **err);
+/* True when the member is present and not null. */
+bool jx_present(json_t *obj, const char *key);
+/* An error "where.key is required" unless the member is present. */
+int jx_require(json_t *obj, const char *key, const char *where, struct tote_err **err);
+/* The value that stands for 18446744073709551615 (RLIM_INFINITY and other
+ * uint64 maxima) after jx_mark_uint64_max(): jansson cannot hold it. */
+#define JX_UINT64_MAX_MARK INT64_MIN
+/* Rewrite, in place and outside strings, each number token
+ * 18446744073709551615 as -9223372036854775808 (same length, so error
+ * columns stay true); jx_u64 reads that back as UINT64_MAX. */
+void jx_mark_uint64_max(char *text, size_t len);
 /* True when the member is present and not null / not an empty object or array. */
 bool jx_has(json_t *obj, const char *key);
 /* "where.key" (or "key" when where is empty); caller frees. */

@@ -40,7 +40,7 @@ export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIO
   set +e
   "$fuzzer" -max_total_time="$secs" -max_len=16384 -timeout=10 -print_final_stats=1 \
     -dict="$top/tests/fuzz/config.dict" -artifact_prefix="$crashes/" -close_fd_mask=2 \
-    "$@" "$work/corpus"
+    "$work/corpus" "$@"
   echo $? >"$work/rc"
 } 2>&1 | tee "$work/log"
 rc=$(cat "$work/rc")

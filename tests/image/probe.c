@@ -11,10 +11,11 @@
  *                       open succeeded.  Nothing is ever written.
  *   probe open PATH     open PATH read-only and report {"errno":N,...}
  *   probe hold-exe PID FLAGFILE
- *                       open /proc/PID/exe with O_PATH; if that works, wait
- *                       until FLAGFILE exists (bounded) and then try to reopen
- *                       the held file for writing via /proc/self/fd/N.  This is
- *                       the CVE-2019-5736 attack pattern, minus the write.
+ *                       open /proc/PID/exe with O_PATH and create
+ *                       FLAGFILE.held; if the open worked, wait until FLAGFILE
+ *                       exists (at most 30 s) and then try to reopen the held
+ *                       file for writing via /proc/self/fd/N.  This is the
+ *                       CVE-2019-5736 attack pattern, minus the write.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -572,6 +573,18 @@ static int wait_for_file(const char *path, int tenths)
 	return -1;
 }
 
+/* Tell the test the O_PATH open was attempted: create FLAGFILE.held. */
+static void mark_held(const char *flag)
+{
+	char held[PATH_MAX];
+	int fd;
+
+	snprintf(held, sizeof(held), "%s.held", flag);
+	fd = open(held, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
 static int cmd_hold_exe(const char *pid, const char *flag)
 {
 	char path[64], fdpath[64], target[PATH_MAX];
@@ -580,8 +593,9 @@ static int cmd_hold_exe(const char *pid, const char *flag)
 
 	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
 	held = open(path, O_PATH | O_CLOEXEC);
+	err = held < 0 ? errno : 0;
+	mark_held(flag);
 	if (held < 0) {
-		err = errno;
 		obj_begin();
 		kv_str("stage", "open-path");
 		kv_int("errno", err);

@@ -368,8 +368,9 @@ add_netns() {
 }
 
 # Start a command in the background, tracked for teardown; sets $BG_PID.
+# Its stdin is the caller's (bash would give a plain `&` /dev/null).
 background() {
-	"$@" &
+	"$@" <&0 &
 	BG_PID=$!
 	track_pid "$BG_PID"
 }

@@ -929,12 +929,17 @@ static void test_rlimits_all(void **state) {
 
 static void test_rlimit_large_real(void **state) {
   (void)state;
-  /* Values above INT64_MAX written as reals (jx_u64's documented path). */
-  struct rt_config *c = must_parse("{\"process\": {\"rlimits\": [{\"type\": \"RLIMIT_CORE\","
-                                   " \"soft\": 1e19, \"hard\": 1.5e19}]}}");
-  assert_int_equal(c->process.rlimits[0].soft, 10000000000000000000ULL);
-  assert_int_equal(c->process.rlimits[0].hard, 15000000000000000000ULL);
-  config_free(c);
+  /* uint64 fields are integers: a real, even a large one, is refused by name. */
+  tote_err *err = NULL;
+  struct rt_config *c = parse_text("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+                                   " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\","
+                                   " \"rlimits\": [{\"type\": \"RLIMIT_CORE\","
+                                   " \"soft\": 1e19, \"hard\": 1.5e19}]}}",
+                                   &err);
+  assert_null(c);
+  assert_non_null(err);
+  assert_non_null(strstr(err->msg, "process.rlimits[0].soft must be a non-negative integer"));
+  err_free(&err);
 }
 
 /* RLIM_INFINITY as every Go-based tool writes it (podman --ulimit core=-1,

@@ -1,0 +1,99 @@
+#!/bin/bash
+# tests/run.sh — run every test suite and print, as the very last line,
+#   N passed, N failed, N skipped
+# Exits non-zero if anything failed.
+#
+#  (a) unit tests: cmocka binaries — build/unit-tests (a binary, or a
+#      directory of binaries) and build/tests/unit/*, and the same under
+#      build-asan/ when present; counted from cmocka's summary lines.
+#  (b) integration tests: bats --tap tests/integration, counted from TAP.
+#
+# Environment: RUNTIME (see tests/integration/helpers.bash; "runc" tests
+# Debian's runc), BATS_ARGS (extra bats arguments, e.g. "-f exec"),
+# SKIP_UNIT=1 / SKIP_INTEGRATION=1 to leave a part out.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO" || exit 1
+
+passed=0
+failed=0
+skipped=0
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tote-tests.XXXXXX")
+trap 'rm -rf "$LOG_DIR"' EXIT
+
+# --- (a) cmocka unit tests -------------------------------------------------
+
+unit_binaries() {
+	local base f
+	for base in build build-asan; do
+		if [ -f "$base/unit-tests" ] && [ -x "$base/unit-tests" ]; then
+			echo "$base/unit-tests"
+		elif [ -d "$base/unit-tests" ]; then
+			for f in "$base/unit-tests"/*; do
+				[ -f "$f" ] && [ -x "$f" ] && echo "$f"
+			done
+		fi
+		for f in "$base"/tests/unit/*; do
+			[ -f "$f" ] && [ -x "$f" ] && echo "$f"
+		done
+	done | awk '!seen[$0]++'
+}
+
+# Sum the N of cmocka lines like "[  PASSED  ] N test(s)." in a log.
+cmocka_count() {
+	sed -n "s/^\[  *$1  *\] \([0-9][0-9]*\) test(s).*/\1/p" "$2" | awk '{s += $1} END {print s + 0}'
+}
+
+run_unit() {
+	local bin log p f s rc
+	for bin in $(unit_binaries); do
+		log="$LOG_DIR/unit.$(echo "$bin" | tr / _).log"
+		echo "# unit: $bin"
+		rc=0
+		CMOCKA_MESSAGE_OUTPUT=STDOUT "$bin" >"$log" 2>&1 </dev/null || rc=$?
+		sed 's/^/#   /' "$log"
+		p=$(cmocka_count PASSED "$log")
+		f=$(cmocka_count FAILED "$log")
+		s=$(cmocka_count SKIPPED "$log")
+		# a binary that failed without saying how many tests failed (crash,
+		# sanitizer abort, missing summary) counts as one failure
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "#   $bin exited $rc without a cmocka failure count"
+			f=1
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+	done
+}
+
+# --- (b) bats integration tests ----------------------------------------------
+
+run_integration() {
+	local tap="$LOG_DIR/bats.tap" rc=0 p f s
+	if ! command -v bats >/dev/null 2>&1; then
+		echo "# bats is not installed (apt-get install -y bats bats-assert bats-support)"
+		failed=$((failed + 1))
+		return
+	fi
+	# shellcheck disable=SC2086
+	bats --tap ${BATS_ARGS:-} tests/integration | tee "$tap" || rc=$?
+	p=$(grep -cE '^ok [0-9]+' "$tap")
+	s=$(grep -E '^ok [0-9]+' "$tap" | grep -ciE ' # skip( |$)')
+	f=$(grep -cE '^not ok [0-9]+' "$tap")
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# bats exited $rc without a failing test"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
+[ "${SKIP_UNIT:-0}" = 1 ] || run_unit
+[ "${SKIP_INTEGRATION:-0}" = 1 ] || run_integration
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

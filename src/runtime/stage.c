@@ -105,6 +105,13 @@ noreturn void stage_main(struct launch *l) {
   }
   if ((l->new_ns_flags & CLONE_NEWTIME) && write_time_offsets(l->config, &err) < 0)
     launch_fail(l, err);
+  /* The child shares our sync socket: it must not speak before we have
+   * sent its pid, so it waits for EOF on this pipe, which our exit gives. */
+  int order[2];
+  if (pipe2(order, O_CLOEXEC) < 0) {
+    err_sys(&err, "creating a pipe");
+    launch_fail(l, err);
+  }
   /* fork(2) semantics with CLONE_PARENT: the child shares our stack copy. */
   pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
   if (pid < 0) {
@@ -112,10 +119,16 @@ noreturn void stage_main(struct launch *l) {
     launch_fail(l, err);
   }
   if (pid == 0) {
+    char c;
+    close(order[1]);
+    while (read(order[0], &c, 1) < 0 && errno == EINTR)
+      ;
+    close(order[0]);
     if (l->is_exec)
       exec_child_main(l);
     init_main(l);
   }
+  close(order[0]);
   if (sync_send(l->sync_fd, SYNC_CHILD_PID, pid, NULL, &err) < 0)
     _exit(1);
   _exit(0);

@@ -28,6 +28,7 @@ load helpers
 }
 
 @test "two creates with the same id at once: exactly one succeeds" {
+	skip_if_runc "runc 1.1 races here: the losing create can tear down the winner (both fail, or the winner's state vanishes and its init is orphaned)"
 	set_args sleep 1000
 	local round
 	for round in 1 2 3; do
@@ -41,7 +42,8 @@ load helpers
 		wait "$a" && ok=$((ok + 1))
 		wait "$b" && ok=$((ok + 1))
 		[ "$ok" -eq 1 ] || fail "round $round: $ok creates succeeded"
-		[ "$(container_status "$id")" = created ]
+		st=$(container_status "$id")
+		[ "$st" = created ] || fail "round $round: the winner is '$st': $(rt state "$id" 2>&1)"
 		# exactly one container process for the id
 		[ -d "/proc/$(container_pid "$id")" ]
 	done

@@ -19,10 +19,10 @@ rt_exec() { rt exec "$@" </dev/null; }
 
 @test "exec runs a command and relays its output" {
 	start_container
-	run rt_exec "$ID" sh -c 'echo hello; echo oops >&2'
+	run --separate-stderr rt_exec "$ID" sh -c 'echo hello; echo oops >&2'
 	assert_success
-	assert_output "hello
-oops"
+	[ "$output" = hello ]
+	[ "$stderr" = oops ]
 }
 
 @test "exec relays the exit code" {

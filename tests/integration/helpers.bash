@@ -147,15 +147,33 @@ remove_container() {
 	timeout 20 "$RUNTIME" --root "$ROOT_DIR" delete --force "$id" >/dev/null 2>&1 || true
 }
 
-# Remove leftover cgroup directories named after one of our (random) ids:
-# they were made for this test's containers and are removed only when empty.
-remove_leftover_cgroups() {
-	local id d
+# Cgroup directories named after one of our ids (random per test, so they
+# were made for this test's containers), at any depth up to 4 below
+# /sys/fs/cgroup (v1 controllers, the unified hierarchy, a runtime's parent).
+our_cgroup_dirs() {
+	local id
 	for id in "$@"; do
-		for d in /sys/fs/cgroup/*/"$id" /sys/fs/cgroup/*/*/"$id" \
-			/sys/fs/cgroup/*/*/*/"$id" /sys/fs/cgroup/"$id"; do
+		find /sys/fs/cgroup -maxdepth 5 -type d -name "$id" 2>/dev/null
+	done
+}
+
+# A runtime that lost track of a container (no state left) may leave its
+# processes and cgroups behind: kill what is in our cgroups, then remove them.
+remove_leftover_cgroups() {
+	local dirs d p i
+	dirs=$(our_cgroup_dirs "$@" | sort -r)
+	[ -n "$dirs" ] || return 0
+	for d in $dirs; do
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		for d in $dirs; do
 			[ -d "$d" ] && rmdir "$d" 2>/dev/null
 		done
+		our_cgroup_dirs "$@" | grep -q . || return 0
+		sleep 0.1
 	done
 	return 0
 }

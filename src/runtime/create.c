@@ -348,10 +348,7 @@ static void run_poststart(int dirfd, const struct rt_state *st) {
     return;
   }
   _cleanup_free_ char *json = state_json_text(st, RT_RUNNING);
-  if (hooks_run(&c->hooks, RT_HOOK_POSTSTART, json, &err) < 0) {
-    log_warn("%s", err->msg);
-    err_free(&err);
-  }
+  hooks_run(&c->hooks, RT_HOOK_POSTSTART, json, NULL);
   config_free(c);
 }
 

@@ -37,6 +37,7 @@ noreturn void exec_child_main(struct launch *l) {
   }
   if (launch_setup_terminal(l, &err) < 0 || process_apply_limits(l->process, false, 0, &err) < 0)
     launch_fail(l, err);
+  launch_close_fds(l);
   _cleanup_free_ char *path = process_find_executable(l->process, &err);
   if (path == NULL || process_apply_identity(l->process, &err) < 0)
     launch_fail(l, err);

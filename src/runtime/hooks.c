@@ -13,6 +13,7 @@
 
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 static const char *const kind_names[RT_HOOK_COUNT] = {
@@ -95,8 +96,21 @@ static int run_one(const struct rt_hook *h, enum rt_hook_kind kind, size_t index
 
 int hooks_run(const struct rt_hooks *hooks, enum rt_hook_kind kind, const char *state_json,
               tote_err **err) {
-  for (size_t i = 0; i < hooks->count[kind]; i++)
-    if (run_one(&hooks->list[kind][i], kind, i, state_json, err) < 0)
+  bool warn_only = kind == RT_HOOK_POSTSTART || kind == RT_HOOK_POSTSTOP;
+  for (size_t i = 0; i < hooks->count[kind]; i++) {
+    tote_err *e = NULL;
+    if (run_one(&hooks->list[kind][i], kind, i, state_json, &e) == 0)
+      continue;
+    if (!warn_only) {
+      err_free(err);
+      if (err)
+        *err = e;
+      else
+        err_free(&e);
       return -1;
+    }
+    log_warn("%s", e->msg);
+    err_free(&e);
+  }
   return 0;
 }

@@ -7,8 +7,10 @@
 struct tote_err;
 
 const char *hook_kind_name(enum rt_hook_kind kind);
-/* Run every hook of `kind` in order, each with `state_json` on its stdin;
- * stop at the first that fails (non-zero exit, signal, or timeout). */
+/* Run every hook of `kind` in order, each with `state_json` on its stdin.
+ * For poststart and poststop a failure is a warning and the next hook runs
+ * (config.md); for the others the first failure (non-zero exit, signal,
+ * timeout) stops the run and is returned. */
 int hooks_run(const struct rt_hooks *hooks, enum rt_hook_kind kind, const char *state_json,
               struct tote_err **err);
 

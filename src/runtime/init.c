@@ -147,6 +147,7 @@ noreturn void init_main(struct launch *l) {
   }
   if (before_pivot(l, &state_json, &err) < 0 || after_pivot(l, &err) < 0)
     launch_fail(l, err);
+  launch_close_fds(l);
   _cleanup_free_ char *path = process_find_executable(l->process, &err);
   if (path == NULL || process_apply_identity(l->process, &err) < 0)
     launch_fail(l, err);

@@ -34,6 +34,11 @@ noreturn void stage_main(struct launch *l);
 noreturn void init_main(struct launch *l);
 /* The process of an exec after clone. */
 noreturn void exec_child_main(struct launch *l);
+/* Close every fd past stdio that the container process does not need: the
+ * sync socket, the fifo, the log file and the preserved fds stay.  Run
+ * before anything uses a path the config chose (process.cwd may name
+ * /proc/self/fd/N: CVE-2024-21626). */
+void launch_close_fds(const struct launch *l);
 /* Report err to the parent and exit 1 (children only). */
 noreturn void launch_fail(struct launch *l, struct tote_err *err);
 

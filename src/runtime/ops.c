@@ -79,10 +79,7 @@ static void run_poststop(const struct rt_state *st) {
   json_t *o = state_to_oci_json(st, RT_STOPPED);
   char *json = json_dumps(o, JSON_COMPACT);
   json_decref(o);
-  if (hooks_run(&c->hooks, RT_HOOK_POSTSTOP, json, &err) < 0) {
-    log_warn("%s", err->msg);
-    err_free(&err);
-  }
+  hooks_run(&c->hooks, RT_HOOK_POSTSTOP, json, NULL);
   free(json);
   config_free(c);
 }

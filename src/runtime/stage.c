@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -21,11 +22,31 @@
 #include "runtime/launch.h"
 #include "runtime/sync.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
+
+static int cmp_int(const void *a, const void *b) {
+  return *(const int *)a - *(const int *)b;
+}
+
+void launch_close_fds(const struct launch *l) {
+  int keep[4] = {l->sync_fd, l->fifo_fd, log_fd(), -1}, n = 0;
+  for (int i = 0; i < 3; i++)
+    if (keep[i] >= 3 + l->preserve_fds)
+      keep[n++] = keep[i];
+  qsort(keep, (size_t)n, sizeof keep[0], cmp_int);
+  unsigned first = 3u + (unsigned)l->preserve_fds;
+  for (int i = 0; i < n; i++) {
+    if ((unsigned)keep[i] > first)
+      syscall(SYS_close_range, first, (unsigned)keep[i] - 1, 0);
+    first = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, first, ~0U, 0);
+}
 
 noreturn void launch_fail(struct launch *l, tote_err *err) {
   sync_send_error(l->sync_fd, err);

@@ -610,13 +610,23 @@ static int cmd_hold_exe(const char *pid, const char *flag)
 	wait_for_file(flag, 300);
 	fd = open(fdpath, O_WRONLY | O_CLOEXEC);
 	err = fd < 0 ? errno : 0;
-	if (fd >= 0)
+	/* An open file is not yet a written one (a sealed memfd opens for
+	 * writing and refuses every write): try to append one byte.  The
+	 * tests run this against a throwaway copy of the runtime. */
+	int werr = -1;
+	if (fd >= 0) {
+		struct stat st;
+		werr = 0;
+		if (fstat(fd, &st) < 0 || pwrite(fd, "", 1, st.st_size) != 1)
+			werr = errno;
 		close(fd);
+	}
 	obj_begin();
 	kv_str("stage", "reopen-write");
 	kv_str("target", target);
 	kv_int("errno", err);
 	kv_str("error", err ? strerror(err) : "");
+	kv_int("write_errno", werr);
 	obj_end();
 	putchar('\n');
 	return 0;

@@ -248,16 +248,6 @@ FOO=bar" ]
 	[ "$st" != running ] && [ "$st" != created ]
 }
 
-@test "a failing startContainer hook makes start fail" {
-	skip_if_runc "runc 1.1 returns success from start when a startContainer hook fails"
-	add_hook startContainer /bin/sh sh -c 'exit 1'
-	set_args sh -c 'echo ran >/hookout/process'
-	create_container "$ID"
-	assert_success
-	run rt start "$ID"
-	assert_failure
-}
-
 @test "a failing poststop hook does not make delete fail" {
 	add_hook poststop /bin/sh sh -c 'exit 1'
 	set_args true

@@ -143,17 +143,24 @@ static int parse_root_object(json_t *root, struct rt_config *c, tote_err **err) 
   return 0;
 }
 
-struct rt_config *config_parse(const char *data, size_t len, const char *name, tote_err **err) {
-  json_error_t jerr;
+/* JSON text to a tree, with RLIM_INFINITY marked (jsonx.h) and errors that
+ * name the file, line and column. */
+static json_t *load_json(const char *data, size_t len, const char *name, tote_err **err) {
   _cleanup_free_ char *text = xmalloc(len + 1);
   memcpy(text, data, len);
   text[len] = '\0';
   jx_mark_uint64_max(text, len);
+  json_error_t jerr;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-  if (root == NULL) {
+  if (root == NULL)
     err_set(err, 0, "%s: line %d, column %d: %s", name, jerr.line, jerr.column, jerr.text);
+  return root;
+}
+
+struct rt_config *config_parse(const char *data, size_t len, const char *name, tote_err **err) {
+  json_t *root = load_json(data, len, name, err);
+  if (root == NULL)
     return NULL;
-  }
   struct rt_config *c = xzalloc(sizeof *c);
   int r = parse_root_object(root, c, err);
   json_decref(root);
@@ -176,15 +183,9 @@ struct rt_config *config_load(int dirfd, const char *path, tote_err **err) {
 struct rt_process *config_load_process(const char *path, tote_err **err) {
   size_t len;
   _cleanup_free_ char *text = read_file_at(AT_FDCWD, path, &len, err);
-  if (text == NULL)
+  json_t *root = text ? load_json(text, len, path, err) : NULL;
+  if (root == NULL)
     return NULL;
-  json_error_t jerr;
-  jx_mark_uint64_max(text, len);
-  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-  if (root == NULL) {
-    err_set(err, 0, "%s: line %d, column %d: %s", path, jerr.line, jerr.column, jerr.text);
-    return NULL;
-  }
   struct rt_process *p = xzalloc(sizeof *p);
   int r = config_parse_process(root, p, "process", err);
   json_decref(root);

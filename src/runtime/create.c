@@ -339,19 +339,6 @@ int rt_create(const struct rt_context *ctx, const struct rt_create_opts *o, tote
 
 /* --- start ----------------------------------------------------------- */
 
-static void run_poststart(int dirfd, const struct rt_state *st) {
-  tote_err *err = NULL;
-  struct rt_config *c = config_load(dirfd, "config.json", &err);
-  if (c == NULL) {
-    log_warn("poststart hooks: %s", err->msg);
-    err_free(&err);
-    return;
-  }
-  _cleanup_free_ char *json = state_json_text(st, RT_RUNNING);
-  hooks_run(&c->hooks, RT_HOOK_POSTSTART, json, NULL);
-  config_free(c);
-}
-
 static int start_locked(struct rt_state *st, tote_err **err) {
   enum rt_status s = state_status(st);
   if (s != RT_CREATED)
@@ -368,7 +355,7 @@ static int start_locked(struct rt_state *st, tote_err **err) {
   if (w != 1)
     return err_sys(err, "starting container %s", st->id);
   unlinkat(st->dirfd, "exec.fifo", 0);
-  run_poststart(st->dirfd, st);
+  hooks_run_stored(st, RT_HOOK_POSTSTART, RT_RUNNING);
   return 0;
 }
 

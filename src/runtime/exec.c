@@ -27,14 +27,7 @@ int launch_setup_terminal(struct launch *l, tote_err **err);
 
 noreturn void exec_child_main(struct launch *l) {
   tote_err *err = NULL;
-  prctl(PR_SET_NAME, "tote:exec", 0, 0, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  if (setsid() < 0) {
-    err_sys(&err, "setsid");
-    launch_fail(l, err);
-  }
+  launch_child_begin(l, "tote:exec");
   if (launch_setup_terminal(l, &err) < 0 || process_apply_limits(l->process, false, 0, &err) < 0)
     launch_fail(l, err);
   launch_close_fds(l);

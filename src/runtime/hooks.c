@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/state.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -113,4 +114,22 @@ int hooks_run(const struct rt_hooks *hooks, enum rt_hook_kind kind, const char *
     err_free(&e);
   }
   return 0;
+}
+
+void hooks_run_stored(const struct rt_state *st, enum rt_hook_kind kind, int status) {
+  tote_err *err = NULL;
+  struct rt_config *c = config_load(st->dirfd, "config.json", &err);
+  if (c == NULL) {
+    log_warn("%s hooks: %s", kind_names[kind], err->msg);
+    err_free(&err);
+    return;
+  }
+  if (c->hooks.count[kind] > 0) {
+    json_t *o = state_to_oci_json(st, (enum rt_status)status);
+    char *json = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    hooks_run(&c->hooks, kind, json, NULL);
+    free(json);
+  }
+  config_free(c);
 }

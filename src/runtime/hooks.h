@@ -14,4 +14,9 @@ const char *hook_kind_name(enum rt_hook_kind kind);
 int hooks_run(const struct rt_hooks *hooks, enum rt_hook_kind kind, const char *state_json,
               struct tote_err **err);
 
+struct rt_state;
+/* The hooks of `kind` of a container from its stored config.json, given the
+ * state with `status` (poststart, poststop: failures are warnings). */
+void hooks_run_stored(const struct rt_state *st, enum rt_hook_kind kind, int status);
+
 #endif

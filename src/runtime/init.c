@@ -136,15 +136,8 @@ static noreturn void die_after_ready(tote_err *err) {
 noreturn void init_main(struct launch *l) {
   tote_err *err = NULL;
   _cleanup_free_ char *state_json = NULL;
-  prctl(PR_SET_NAME, "tote:init", 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  if (setsid() < 0) {
-    err_sys(&err, "setsid");
-    launch_fail(l, err);
-  }
+  launch_child_begin(l, "tote:init");
   if (before_pivot(l, &state_json, &err) < 0 || after_pivot(l, &err) < 0)
     launch_fail(l, err);
   launch_close_fds(l);

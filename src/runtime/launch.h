@@ -39,6 +39,10 @@ noreturn void exec_child_main(struct launch *l);
  * before anything uses a path the config chose (process.cwd may name
  * /proc/self/fd/N: CVE-2024-21626). */
 void launch_close_fds(const struct launch *l);
+/* First steps of the container process (init or exec): a name for ps,
+ * no blocked signals (the parent blocked the ones it forwards), and a
+ * session of its own.  Exits through launch_fail on error. */
+void launch_child_begin(struct launch *l, const char *name);
 /* Report err to the parent and exit 1 (children only). */
 noreturn void launch_fail(struct launch *l, struct tote_err *err);
 

@@ -69,21 +69,6 @@ static void wait_gone(const struct rt_state *st) {
   close(pfd);
 }
 
-static void run_poststop(const struct rt_state *st) {
-  tote_err *err = NULL;
-  struct rt_config *c = config_load(st->dirfd, "config.json", &err);
-  if (c == NULL) {
-    err_free(&err);
-    return;
-  }
-  json_t *o = state_to_oci_json(st, RT_STOPPED);
-  char *json = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  hooks_run(&c->hooks, RT_HOOK_POSTSTOP, json, NULL);
-  free(json);
-  config_free(c);
-}
-
 int rt_delete(const struct rt_context *ctx, const char *id, bool force, tote_err **err) {
   _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
   if (rootfd < 0) {
@@ -112,7 +97,7 @@ int rt_delete(const struct rt_context *ctx, const char *id, bool force, tote_err
   if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
     r = err_wrap(err, "deleting container %s", id);
   if (r == 0 && !st->creating)
-    run_poststop(st);
+    hooks_run_stored(st, RT_HOOK_POSTSTOP, RT_STOPPED);
   if (r == 0)
     r = state_remove_dir(rootfd, id, err);
   state_free(st);

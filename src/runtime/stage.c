@@ -48,6 +48,18 @@ void launch_close_fds(const struct launch *l) {
   syscall(SYS_close_range, first, ~0U, 0);
 }
 
+void launch_child_begin(struct launch *l, const char *name) {
+  tote_err *err = NULL;
+  prctl(PR_SET_NAME, name, 0, 0, 0);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (setsid() < 0) {
+    err_sys(&err, "setsid");
+    launch_fail(l, err);
+  }
+}
+
 noreturn void launch_fail(struct launch *l, tote_err *err) {
   sync_send_error(l->sync_fd, err);
   _exit(1);

@@ -16,6 +16,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/jsonx.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #define OCI_VERSION "1.2.1"
@@ -90,15 +91,6 @@ unsigned long long proc_start_time(pid_t pid) {
   if (state == 'Z' || state == 'X')
     return 0;
   return start;
-}
-
-void rfc3339_now(char *buf, size_t len) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
 static bool init_alive(const struct rt_state *st) {

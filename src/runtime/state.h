@@ -49,6 +49,5 @@ void state_free(struct rt_state *st);
 /* Remove <root>/<id> and everything in it. */
 int state_remove_dir(int rootfd, const char *id, struct tote_err **err);
 unsigned long long proc_start_time(pid_t pid);
-void rfc3339_now(char *buf, size_t len);
 
 #endif

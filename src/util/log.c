@@ -33,7 +33,7 @@ int log_init(const char *path, enum log_format fmt, bool debug, tote_err **err) 
 
 int log_fd(void) { return g_fd; }
 
-static void now_rfc3339(char *buf, size_t len) {
+void rfc3339_now(char *buf, size_t len) {
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -55,7 +55,7 @@ static void write_all(int fd, const char *s, size_t n) {
 
 static void log_to_file(enum log_level level, const char *msg) {
   char ts[64];
-  now_rfc3339(ts, sizeof ts);
+  rfc3339_now(ts, sizeof ts);
   _cleanup_free_ char *line = NULL;
   if (g_format == LOG_FORMAT_JSON) {
     json_t *o = json_pack("{s:s, s:s, s:s}", "level", level_names[level], "msg", msg, "time", ts);

@@ -6,6 +6,7 @@
 #define TOTE_UTIL_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
@@ -19,6 +20,9 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_error_exit_msg(const char *prog, const char *msg);
 /* The fd of the log file, -1 if none (kept across fork, closed before exec). */
 int log_fd(void);
+
+/* Now as RFC 3339 UTC with nanoseconds, as runc writes times. */
+void rfc3339_now(char *buf, size_t len);
 
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

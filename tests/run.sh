@@ -10,6 +10,7 @@
 #
 # Environment: RUNTIME (see tests/integration/helpers.bash; "runc" tests
 # Debian's runc), BATS_ARGS (extra bats arguments, e.g. "-f exec"),
+# TEST_JOBS (bats processes side by side; default CPUs + 1),
 # SKIP_UNIT=1 / SKIP_INTEGRATION=1 to leave a part out.
 set -uo pipefail
 
@@ -70,18 +71,51 @@ run_unit() {
 
 # --- (b) bats integration tests ----------------------------------------------
 
+# Split the .bats files into $1 groups of about equal size (a proxy for
+# their run time), one line of files per group.
+split_files() {
+	local jobs=$1
+	for f in tests/integration/*.bats; do
+		echo "$(wc -c <"$f") $f"
+	done | sort -rn | awk -v n="$jobs" '
+		{ best = 0; for (i = 1; i < n; i++) if (load[i] < load[best]) best = i
+		  load[best] += $1; files[best] = files[best] " " $2 }
+		END { for (i = 0; i < n; i++) if (files[i] != "") print files[i] }'
+}
+
 run_integration() {
-	local tap="$LOG_DIR/bats.tap" rc=0 p f s
+	local rc=0 p f s jobs i group pids=() tap
 	if ! command -v bats >/dev/null 2>&1; then
 		echo "# bats is not installed (apt-get install -y bats bats-assert bats-support)"
 		failed=$((failed + 1))
 		return
 	fi
-	# shellcheck disable=SC2086
-	bats --tap ${BATS_ARGS:-} tests/integration | tee "$tap" || rc=$?
-	p=$(grep -cE '^ok [0-9]+' "$tap")
-	s=$(grep -E '^ok [0-9]+' "$tap" | grep -ciE ' # skip( |$)')
-	f=$(grep -cE '^not ok [0-9]+' "$tap")
+	# The tests are independent (own state root, bundle and random ids per
+	# test), so groups of files run side by side: TEST_JOBS bats processes
+	# (default: the number of CPUs + 1; TEST_JOBS=1 is plain
+	# `bats --tap tests/integration`).
+	jobs=${TEST_JOBS:-$(($(nproc 2>/dev/null || echo 1) + 1))}
+	if [ "$jobs" -le 1 ]; then
+		# shellcheck disable=SC2086
+		bats --tap ${BATS_ARGS:-} tests/integration | tee "$LOG_DIR/bats.0.tap" || rc=$?
+	else
+		i=0
+		while read -r group; do
+			# shellcheck disable=SC2086
+			bats --tap ${BATS_ARGS:-} $group >"$LOG_DIR/bats.$i.tap" 2>&1 &
+			pids+=($!)
+			echo "# bats worker $i:$group"
+			i=$((i + 1))
+		done < <(split_files "$jobs")
+		for i in "${!pids[@]}"; do
+			wait "${pids[$i]}" || rc=$?
+			cat "$LOG_DIR/bats.$i.tap"
+		done
+	fi
+	tap=$(cat "$LOG_DIR"/bats.*.tap)
+	p=$(grep -cE '^ok [0-9]+' <<<"$tap")
+	s=$(grep -E '^ok [0-9]+' <<<"$tap" | grep -ciE ' # skip( |$)')
+	f=$(grep -cE '^not ok [0-9]+' <<<"$tap")
 	p=$((p - s))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "# bats exited $rc without a failing test"

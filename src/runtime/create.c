@@ -181,7 +181,9 @@ static void fill_launch(struct creation *cr, struct launch *l, int fifo_fd) {
   l->console_fd = cr->console_fd;
   l->fifo_fd = fifo_fd;
   l->close_fd = cr->dirfd;
+  l->id = cr->o->id;
   l->no_pivot = cr->o->no_pivot;
+  l->no_new_keyring = cr->o->no_new_keyring;
   l->preserve_fds = cr->o->preserve_fds;
   for (int t = 0; t < RT_NS_COUNT; t++)
     l->ns_fds[t] = -1;

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <linux/keyctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/hooks.h"
@@ -77,6 +79,20 @@ int launch_setup_terminal(struct launch *l, tote_err **err) {
   return r;
 }
 
+/* A session keyring of the container's own, so that keys of the caller's
+ * session are not reachable from inside (runc does the same); kernels or
+ * sandboxes without keyrings are not an error. */
+static int new_session_keyring(const struct launch *l, tote_err **err) {
+  if (l->no_new_keyring)
+    return 0;
+  char name[256];
+  snprintf(name, sizeof name, "_ses.%s", l->id);
+  if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS &&
+      errno != EACCES && errno != EPERM)
+    return err_sys(err, "creating the session keyring (use --no-new-keyring to keep yours)");
+  return 0;
+}
+
 static struct rootfs_ctx rootfs_ctx(const struct launch *l) {
   return (struct rootfs_ctx){
       .config = l->config,
@@ -93,6 +109,8 @@ static int before_pivot(struct launch *l, char **state_json, tote_err **err) {
   const struct rt_process *p = l->process;
   if (chdir(l->bundle) < 0)
     return err_sys(err, "changing to the bundle %s", l->bundle);
+  if (new_session_keyring(l, err) < 0)
+    return -1;
   /* oom_score_adj and rlimits through the host's /proc, before it is gone */
   if (process_apply_limits(p, l->config->has_personality, l->config->personality, err) < 0)
     return -1;

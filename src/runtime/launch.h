@@ -22,7 +22,9 @@ struct launch {
   int ns_fds[RT_NS_COUNT];          /* namespaces to join (-1 = none) */
   int new_ns_flags;                 /* CLONE_NEW* to create, user excluded */
   bool new_userns;
+  const char *id;                   /* the container's id */
   bool no_pivot;
+  bool no_new_keyring;              /* keep the caller's session keyring */
   bool is_exec;
   int preserve_fds;
 };

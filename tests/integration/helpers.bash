@@ -81,10 +81,9 @@ common_setup() {
 	ROOT_DIR="$TEST_DIR/root"
 	BUNDLE="$TEST_DIR/bundle"
 	OUT_DIR="$TEST_DIR/out"
-	mkdir -p "$ROOT_DIR" "$OUT_DIR"
-	chmod 0700 "$ROOT_DIR"
+	mkdir -p -m 0700 "$ROOT_DIR" "$OUT_DIR"
 	: >"$TEST_DIR/.pids" >"$TEST_DIR/.ids" >"$TEST_DIR/.netns"
-	ID="tt$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')"
+	printf -v ID 'tt%08x' "$SRANDOM"
 	HELPERS_BIN=${HELPERS_BIN:-$BATS_RUN_TMPDIR/helpers-bin}
 	make_bundle "$BUNDLE"
 }
@@ -151,10 +150,12 @@ remove_container() {
 # were made for this test's containers), at any depth up to 4 below
 # /sys/fs/cgroup (v1 controllers, the unified hierarchy, a runtime's parent).
 our_cgroup_dirs() {
-	local id
+	local id expr=()
 	for id in "$@"; do
-		find /sys/fs/cgroup -maxdepth 5 -type d -name "$id" 2>/dev/null
+		expr+=(${expr[0]+-o} -name "$id")
 	done
+	[ ${#expr[@]} -gt 0 ] || return 0
+	find /sys/fs/cgroup -maxdepth 5 -type d \( "${expr[@]}" \) 2>/dev/null
 }
 
 # A runtime that lost track of a container (no state left) may leave its
@@ -179,24 +180,47 @@ remove_leftover_cgroups() {
 }
 
 common_teardown() {
-	local id ids ns
+	local id ids=() ns line fields mnts=() i
 	[ -n "${TEST_DIR:-}" ] || return 0
-	ids=$(known_ids)
-	for id in $ids; do
-		remove_container "$id"
-	done
+	# an empty state root means the runtime holds no container for us
+	if dir_has_entries "$ROOT_DIR"; then
+		for id in $(known_ids); do
+			remove_container "$id"
+		done
+	fi
 	kill_tracked_pids
-	remove_leftover_cgroups $ids
-	if [ -f "$TEST_DIR/.netns" ]; then
+	# ids this test used (for leftover cgroups), if it created any container
+	if [ -s "$TEST_DIR/.ids" ]; then
+		while read -r id; do
+			[[ "$id" =~ ^[A-Za-z0-9][A-Za-z0-9_.+-]*$ ]] && ids+=("$id")
+		done <"$TEST_DIR/.ids"
+		remove_leftover_cgroups "${ids[@]}"
+	fi
+	if [ -s "$TEST_DIR/.netns" ]; then
 		while read -r ns; do
 			[ -n "$ns" ] && ip netns delete "$ns" 2>/dev/null
 		done <"$TEST_DIR/.netns"
 	fi
-	# Unmount anything a broken runtime may have left under our temp dir.
-	grep -F " $TEST_DIR/" /proc/self/mountinfo 2>/dev/null | awk '{print $5}' |
-		sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
+	# Unmount anything left under our temp dir (mounts a test made on the
+	# host, or a broken runtime's), deepest first.
+	while read -r line; do
+		read -r -a fields <<<"$line"
+		[[ "${fields[4]}" == "$TEST_DIR"/* ]] && mnts+=("${fields[4]}")
+	done </proc/self/mountinfo
+	for ((i = ${#mnts[@]} - 1; i >= 0; i--)); do
+		umount -l "${mnts[$i]}" 2>/dev/null
+	done
 	rm -rf "$TEST_DIR/bundle" "$TEST_DIR/root" 2>/dev/null
 	return 0
+}
+
+# dir_has_entries DIR — true if DIR exists and is not empty (no fork).
+dir_has_entries() {
+	local e
+	for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+		[ -e "$e" ] || [ -L "$e" ] && return 0
+	done
+	return 1
 }
 
 # ---------------------------------------------------------------------------
@@ -251,10 +275,14 @@ container_stderr() { cat "$OUT_DIR/$1.err"; }
 
 # Wait until the container's stdout file has at least one complete line.
 wait_stdout_line() {
-	local id=$1 i
+	local f="$OUT_DIR/$1.out" i last
 	for ((i = 0; i < 200; i++)); do
-		[ -s "$OUT_DIR/$id.out" ] && [ "$(tail -c1 "$OUT_DIR/$id.out" | od -An -c | tr -d ' ')" = '\n' ] && return 0
-		sleep 0.05
+		if [ -s "$f" ]; then
+			last=$(<"$f")
+			# $(<) drops trailing newlines: compare lengths to see one
+			[ "$(wc -c <"$f")" -gt "${#last}" ] && return 0
+		fi
+		nap
 	done
 	return 1
 }
@@ -269,11 +297,16 @@ container_pid() {
 
 # wait_status ID STATUS — poll (bounded) until the container has STATUS.
 wait_status() {
-	local id=$1 want=$2 i st
-	for ((i = 0; i < 200; i++)); do
+	local id=$1 want=$2 i st pid
+	if [ "$want" = stopped ]; then
+		# cheap first: wait for the container process to be gone
+		pid=$(rt state "$id" 2>/dev/null | jq -r '.pid // 0')
+		[ -n "$pid" ] && [ "$pid" != 0 ] && wait_pid_gone "$pid"
+	fi
+	for ((i = 0; i < 100; i++)); do
 		st=$(container_status "$id")
 		[ "$st" = "$want" ] && return 0
-		sleep 0.05
+		nap 0.1
 	done
 	echo "container $id: status '$st', wanted '$want'" >&2
 	return 1
@@ -284,19 +317,29 @@ wait_for_file() {
 	local i
 	for ((i = 0; i < 200; i++)); do
 		[ -e "$1" ] && return 0
-		sleep 0.05
+		nap
 	done
 	echo "timed out waiting for $1" >&2
 	return 1
 }
 
+# nap [SECONDS] — sleep (default 0.05 s) without forking: read with a
+# timeout from a pipe nobody writes to.
+nap() {
+	if [ -z "${NAP_FD:-}" ]; then
+		exec {NAP_FD}<> <(:)
+	fi
+	read -r -t "${1:-0.05}" -u "$NAP_FD" || true
+}
+
 # wait_pid_gone PID — poll (bounded) until the process is gone (or a zombie).
 wait_pid_gone() {
-	local i s
+	local i stat
 	for ((i = 0; i < 200; i++)); do
-		s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
-		[ -z "$s" ] || [ "$s" = Z ] && return 0
-		sleep 0.05
+		{ stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 0
+		stat=${stat##*) }
+		[ "${stat:0:1}" = Z ] && return 0
+		nap
 	done
 	return 1
 }
@@ -309,10 +352,11 @@ wait_pid_gone() {
 # DIR/config.json from the template.
 make_bundle() {
 	local dir=$1
-	rm -rf "$dir"
+	[ -e "$dir" ] && rm -rf "$dir"
 	mkdir -p "$dir"
 	cp -a "$ROOTFS_SRC" "$dir/rootfs"
-	cp "$TEMPLATE" "$dir/config.json"
+	[ -n "${TEMPLATE_TEXT:-}" ] || TEMPLATE_TEXT=$(<"$TEMPLATE")
+	printf '%s\n' "$TEMPLATE_TEXT" >"$dir/config.json"
 }
 
 # update_config JQ_FILTER [BUNDLE] — rewrite config.json through jq.
@@ -330,13 +374,32 @@ update_config() {
 		mv "$bundle/config.json.new" "$bundle/config.json"
 }
 
+# json_string S — S as a JSON string literal (pure bash: no process per call).
+json_string() {
+	local s=$1 i c h r
+	s=${s//\\/\\\\}
+	s=${s//\"/\\\"}
+	s=${s//$'\n'/\\n}
+	s=${s//$'\t'/\\t}
+	s=${s//$'\r'/\\r}
+	for ((i = 1; i < 32; i++)); do
+		printf -v h '%02x' "$i"
+		printf -v c "\\x$h"
+		[[ "$s" == *"$c"* ]] || continue
+		printf -v r '\\u%04x' "$i"
+		s=${s//"$c"/$r}
+	done
+	printf '"%s"' "$s"
+}
+
 # json_array ARG... — the arguments as a JSON array of strings.
 json_array() {
-	local a out='[]'
+	local a out="" sep=""
 	for a in "$@"; do
-		out=$(jq -c --arg v "$a" '. + [$v]' <<<"$out")
+		out+="$sep$(json_string "$a")"
+		sep=,
 	done
-	echo "$out"
+	printf '[%s]\n' "$out"
 }
 
 # set_args ARG... — process.args = the given arguments.

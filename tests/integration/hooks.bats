@@ -86,7 +86,7 @@ all_recorders() {
 	# poststart has run when start returns
 	[ "$(count poststart)" = 1 ]
 	[ "$(count startContainer)" = 1 ]
-	for i in $(seq 100); do grep -qx process "$HOOK_DIR/order" && break; sleep 0.05; done
+	for i in $(seq 100); do grep -qx process "$HOOK_DIR/order" && break; nap; done
 	# startContainer came before the process
 	[ "$(grep -x -e startContainer -e process "$HOOK_DIR/order" | tr '\n' ' ')" = "startContainer process " ]
 	[ "$(count poststop)" = 0 ]

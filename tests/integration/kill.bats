@@ -17,10 +17,12 @@ signal_recorder() {
 
 # wait_signals N — until /tmp/signals in the container has N lines.
 wait_signals() {
-	local i
+	local i lines
 	for ((i = 0; i < 200; i++)); do
-		[ "$(cat "$BUNDLE/rootfs/tmp/signals" 2>/dev/null | wc -l)" -ge "$1" ] && return 0
-		sleep 0.05
+		lines=()
+		[ -f "$BUNDLE/rootfs/tmp/signals" ] && mapfile -t lines <"$BUNDLE/rootfs/tmp/signals"
+		[ "${#lines[@]}" -ge "$1" ] && return 0
+		nap
 	done
 	return 1
 }

@@ -40,7 +40,7 @@ refused_errno() { [[ "$1" =~ ^(1|13|26|30)$ ]]; }
 	run rt start "$ID"
 	assert_success
 	touch "$BUNDLE/rootfs/tmp/flag"
-	for i in $(seq 200); do [ -s "$TEST_DIR/hold.out" ] && break; sleep 0.05; done
+	for i in $(seq 200); do [ -s "$TEST_DIR/hold.out" ] && break; nap; done
 	out=$(cat "$TEST_DIR/hold.out")
 	jq -e . >/dev/null <<<"$out" || fail "holder output: $out"
 	e=$(jq -r .errno <<<"$out")

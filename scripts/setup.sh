@@ -12,6 +12,7 @@ PACKAGES=(
   libcmocka-dev bats bats-assert bats-support jq               # tests
   busybox-static                                               # the built-in image
   runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
+  podman containerd                                            # clients that drive tote-oci in tests
 )
 
 missing=()

@@ -62,7 +62,7 @@ image: build/rootfs/bin/busybox
 build/rootfs/bin/busybox: tests/image/mkrootfs.sh tests/image/probe.c
 	tests/image/mkrootfs.sh build/rootfs
 
-check: all unit image
+check: all unit asan image
 	tests/run.sh
 
 clean:

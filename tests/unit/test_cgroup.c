@@ -281,7 +281,8 @@ static const struct res_case res_cases[] = {
     {"{\"pids\": {\"limit\": 0}}", false, NULL},
     {"{\"memory\": {\"limit\": -1}}", false, NULL},
     {"{\"memory\": {\"limit\": 0}}", false, NULL},
-    {"{\"cpu\": {\"shares\": 1024}}", true, "linux.resources.cpu.shares is not supported yet"},
+    {"{\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000}}", true, NULL},
+    {"{\"cpu\": {\"cpus\": \"0-1\"}}", true, "linux.resources.cpu.cpus is not supported yet"},
     {"{\"cpu\": {\"cpus\": \"0-1\"}}", true, "linux.resources.cpu.cpus is not supported yet"},
     {"{\"memory\": {\"limit\": 5, \"swap\": 10}}", true,
      "linux.resources.memory.swap is not supported yet"},
@@ -435,9 +436,9 @@ static void test_state_json(void **state) {
       fail_msg("accepted created = [%s]", bad[i]);
     err_free(&err);
   }
-  json_t *shares = json_loads("{\"cpu\": {\"shares\": 2}}", 0, NULL);
-  assert_int_equal(cgroup_check_resources(shares, NULL), -1);
-  json_decref(shares);
+  json_t *cpus = json_loads("{\"cpu\": {\"cpus\": \"0\"}}", 0, NULL);
+  assert_int_equal(cgroup_check_resources(cpus, NULL), -1);
+  json_decref(cpus);
 }
 
 /* ---------------------------------------------------------------- real */
@@ -710,9 +711,20 @@ static void test_real_lifecycle(void **state) {
   json_decref(res);
   _cleanup_free_ char *pmax3 = read_cg(cg, "pids", "pids.max");
   assert_string_equal(pmax3, "0");
-  res = json_of("{\"cpu\": {\"shares\": 512}}");
+  res = json_of("{\"cpu\": {\"shares\": 512, \"quota\": 25000, \"period\": 50000}}");
+  OK(cgroup_apply_resources(cg, res, &err_));
+  json_decref(res);
+  if (cg_find(cg, "cpu") && !cg_find(cg, "cpu")->v2) {
+    _cleanup_free_ char *shares = read_cg(cg, "cpu", "cpu.shares");
+    _cleanup_free_ char *quota = read_cg(cg, "cpu", "cpu.cfs_quota_us");
+    _cleanup_free_ char *period = read_cg(cg, "cpu", "cpu.cfs_period_us");
+    assert_string_equal(shares, "512");
+    assert_string_equal(quota, "25000");
+    assert_string_equal(period, "50000");
+  }
+  res = json_of("{\"cpu\": {\"cpus\": \"0\"}}");
   assert_int_equal(cgroup_apply_resources(cg, res, &err), -1);
-  assert_non_null(strstr(err->msg, "linux.resources.cpu.shares is not supported yet"));
+  assert_non_null(strstr(err->msg, "linux.resources.cpu.cpus is not supported yet"));
   err_free(&err);
   json_decref(res);
 

@@ -10,6 +10,7 @@ PACKAGES=(
   build-essential pkg-config clang libclang-rt-14-dev          # compilers, sanitizers, libFuzzer
   libjansson-dev libseccomp-dev libcap-dev                     # runtime libraries
   libcmocka-dev bats bats-assert bats-support jq               # tests
+  python3-jsonschema                                           # tests: OCI schema checks
   busybox-static                                               # the built-in image
   runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
   podman containerd                                            # clients that drive tote-oci in tests

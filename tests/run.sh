@@ -6,12 +6,16 @@
 #  (a) unit tests: cmocka binaries — build/unit-tests (a binary, or a
 #      directory of binaries) and build/tests/unit/*, and the same under
 #      build-asan/ when present; counted from cmocka's summary lines.
-#  (b) integration tests: bats --tap tests/integration, counted from TAP.
+#  (b) integration tests: bats --tap tests/integration, counted from TAP
+#      (split over TEST_JOBS bats processes).
+#  (c) clients: bats --tap tests/clients (podman, containerd).
+#  (d) the config fuzzer for FUZZ_SECONDS (default 60).
 #
 # Environment: RUNTIME (see tests/integration/helpers.bash; "runc" tests
 # Debian's runc), BATS_ARGS (extra bats arguments, e.g. "-f exec"),
 # TEST_JOBS (bats processes side by side; default CPUs + 1),
-# SKIP_UNIT=1 / SKIP_INTEGRATION=1 to leave a part out.
+# SKIP_UNIT=1 / SKIP_INTEGRATION=1 / SKIP_CLIENTS=1 / SKIP_FUZZ=1 to leave
+# a part out.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -126,8 +130,50 @@ run_integration() {
 	skipped=$((skipped + s))
 }
 
+# --- (c) real clients: podman and containerd drive the runtime -----------------
+
+run_clients() {
+	local tap="$LOG_DIR/clients.tap" rc=0 p f s
+	# one at a time: each starts its own podman storage or containerd
+	# shellcheck disable=SC2086
+	bats --tap ${BATS_ARGS:-} tests/clients >"$tap" 2>&1 || rc=$?
+	cat "$tap"
+	p=$(grep -cE '^ok [0-9]+' "$tap")
+	s=$(grep -E '^ok [0-9]+' "$tap" | grep -ciE ' # skip( |$)')
+	f=$(grep -cE '^not ok [0-9]+' "$tap")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "# bats (clients) exited $rc without a failing test"
+		f=1
+	fi
+	passed=$((passed + p - s))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
+# --- (d) the config fuzzer, for a bounded time from the committed corpus ------
+
+run_fuzz() {
+	local secs=${FUZZ_SECONDS:-60}
+	if ! command -v clang >/dev/null 2>&1; then
+		echo "# fuzz: clang is not installed: skipped"
+		skipped=$((skipped + 1))
+		return
+	fi
+	echo "# fuzz: config_fuzzer for ${secs}s"
+	if tests/fuzz/run.sh "$secs" >"$LOG_DIR/fuzz.log" 2>&1; then
+		echo "ok - fuzz: config_fuzzer ${secs}s, no crash"
+		passed=$((passed + 1))
+	else
+		tail -40 "$LOG_DIR/fuzz.log"
+		echo "not ok - fuzz: config_fuzzer found a crash (see above)"
+		failed=$((failed + 1))
+	fi
+}
+
 [ "${SKIP_UNIT:-0}" = 1 ] || run_unit
 [ "${SKIP_INTEGRATION:-0}" = 1 ] || run_integration
+[ "${SKIP_CLIENTS:-0}" = 1 ] || run_clients
+[ "${SKIP_FUZZ:-0}" = 1 ] || run_fuzz
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

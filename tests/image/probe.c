@@ -14,8 +14,10 @@
  *                       open /proc/PID/exe with O_PATH and create
  *                       FLAGFILE.held; if the open worked, wait until FLAGFILE
  *                       exists (at most 30 s) and then try to reopen the held
- *                       file for writing via /proc/self/fd/N.  This is the
- *                       CVE-2019-5736 attack pattern, minus the write.
+ *                       file for writing via /proc/self/fd/N and to append
+ *                       one byte (the CVE-2019-5736 attack pattern; the tests
+ *                       aim it at a throwaway copy of the runtime).  Reports
+ *                       {"stage","target","errno","write_errno"}.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

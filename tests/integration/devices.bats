@@ -4,8 +4,8 @@
 
 load helpers
 
-# dev_info PATH — "type major:minor" in the container, e.g.
-# "character special file 1:3" (busybox stat prints major/minor in hex).
+# (busybox stat prints major and minor in hex: %t:%T)
+
 @test "default devices exist with the right numbers" {
 	set_args sh -c 'for d in null zero full random urandom tty; do
 		printf "%s %s %s\n" "$d" "$(stat -c %F /dev/$d)" "$(stat -c "%t:%T" /dev/$d)"; done'

@@ -35,7 +35,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 
 @test "exec joins all of the container's namespaces" {
 	start_container
-	run rt_exec "$ID" probe
+	run --separate-stderr rt_exec "$ID" probe
 	assert_success
 	PROBE=$output
 	for ns in $(pj '.namespaces | keys[]'); do
@@ -54,7 +54,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 	run rt_exec "$ID" cat /marker
 	assert_success
 	assert_output marker
-	run rt_exec "$ID" probe
+	run --separate-stderr rt_exec "$ID" probe
 	PROBE=$output
 	[ "$(pj '[.mounts[] | select(.target == "/proc")] | length')" -ge 1 ]
 	[ "$(pj '[.mounts[] | select(.target == "/dev/pts" and .fstype == "devpts")] | length')" -eq 1 ]
@@ -71,7 +71,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 		"cwd": "/tmp"
 	}
 	EOF
-	run rt_exec --process "$TEST_DIR/process.json" "$ID"
+	run --separate-stderr rt_exec --process "$TEST_DIR/process.json" "$ID"
 	assert_success
 	PROBE=$output
 	[ "$(pj -c .argv)" = '["probe","json","from-process-file"]' ]
@@ -83,7 +83,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 
 @test "exec -e sets environment variables" {
 	start_container
-	run rt_exec -e FOO=bar -e 'SPACED=a b' "$ID" probe
+	run --separate-stderr rt_exec -e FOO=bar -e 'SPACED=a b' "$ID" probe
 	assert_success
 	PROBE=$output
 	[ "$(pj '.env | index("FOO=bar") != null')" = true ]
@@ -95,7 +95,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 @test "exec --cwd sets the working directory" {
 	start_container
 	mkdir -p "$BUNDLE/rootfs/srv/work"
-	run rt_exec --cwd /srv/work "$ID" probe
+	run --separate-stderr rt_exec --cwd /srv/work "$ID" probe
 	assert_success
 	PROBE=$output
 	[ "$(pj .cwd)" = /srv/work ]
@@ -103,7 +103,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 
 @test "exec -u uid:gid" {
 	start_container
-	run rt_exec -u 1000:1000 "$ID" probe
+	run --separate-stderr rt_exec -u 1000:1000 "$ID" probe
 	assert_success
 	PROBE=$output
 	[ "$(pj .uid)" = 1000 ]
@@ -152,7 +152,7 @@ rt_exec() { rt exec "$@" </dev/null; }
 
 @test "exec gets the process capabilities of the config" {
 	start_container
-	run rt_exec "$ID" probe
+	run --separate-stderr rt_exec "$ID" probe
 	assert_success
 	PROBE=$output
 	[ "$(pj .capabilities.CapBnd)" = "$(grep CapBnd "/proc/$INIT_PID/status" | awk '{print $2}')" ]

@@ -278,9 +278,8 @@ wait_stdout_line() {
 	local f="$OUT_DIR/$1.out" i last
 	for ((i = 0; i < 200; i++)); do
 		if [ -s "$f" ]; then
-			last=$(<"$f")
-			# $(<) drops trailing newlines: compare lengths to see one
-			[ "$(wc -c <"$f")" -gt "${#last}" ] && return 0
+			IFS= read -r -d '' last <"$f" || true
+			[[ "$last" == *$'\n' ]] && return 0
 		fi
 		nap
 	done
@@ -336,7 +335,7 @@ nap() {
 wait_pid_gone() {
 	local i stat
 	for ((i = 0; i < 200; i++)); do
-		{ stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 0
+		{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
 		stat=${stat##*) }
 		[ "${stat:0:1}" = Z ] && return 0
 		nap
@@ -409,14 +408,15 @@ set_args() {
 	update_config '.process.args = $a' -- --argjson a "$json"
 }
 
-# probe_json ID — run the container ID in the foreground with args
-# ["probe"] (plus any already set by the caller via set_args) and leave the
-# JSON in $PROBE.  Fails the test if the run fails or the output isn't JSON.
+# run_probe [ID] — run the container ID (default $ID) in the foreground
+# (the caller has set process.args, usually `set_args probe`) and leave its
+# stdout, the probe's JSON, in $PROBE.  Fails if the run fails or the output
+# is not JSON.
 run_probe() {
 	local id=${1:-$ID}
-	run run_foreground "$id"
+	run --separate-stderr run_foreground "$id"
 	if [ "$status" -ne 0 ]; then
-		echo "run failed ($status): $output" >&2
+		echo "run failed ($status): $output $stderr" >&2
 		return 1
 	fi
 	PROBE=$output
@@ -440,6 +440,37 @@ refute_listed() {
 # assert_listed WORD TEXT — fail unless TEXT has a line that is exactly WORD.
 assert_listed() {
 	grep -qxF -- "$1" <<<"$2" || fail "'$1' should be listed in: $2"
+}
+
+# validate_json SCHEMA FILE — check FILE against SCHEMA (a file name in the
+# OCI runtime-spec's schema/ directory, e.g. config-schema.json).  Skips the
+# test when the schema or python3-jsonschema is not available.  The schema
+# directory is $SPEC_SCHEMA_DIR, else shared/specs/runtime-spec/schema
+# beside the repository.
+validate_json() {
+	local dir=${SPEC_SCHEMA_DIR:-} d
+	if [ -z "$dir" ]; then
+		for d in "$REPO/../shared/specs/runtime-spec/schema" /work/shared/specs/runtime-spec/schema; do
+			[ -f "$d/$1" ] && dir=$d && break
+		done
+	fi
+	[ -n "$dir" ] && [ -f "$dir/$1" ] || skip "no OCI schema $1 (set SPEC_SCHEMA_DIR)"
+	# Debian's python3-jsonschema is for Debian's python3, which may not be
+	# the first python3 on PATH
+	local py
+	for py in /usr/bin/python3 python3 ""; do
+		[ -n "$py" ] || skip "python3-jsonschema is not installed"
+		"$py" -c 'import jsonschema' 2>/dev/null && break
+	done
+	"$py" - "$dir" "$1" "$2" <<-'PY'
+	import json, pathlib, sys, warnings
+	import jsonschema
+	warnings.simplefilter("ignore")
+	base = pathlib.Path(sys.argv[1]).resolve()
+	schema = json.load(open(base / sys.argv[2]))
+	resolver = jsonschema.RefResolver(base_uri=base.as_uri() + "/", referrer=schema)
+	jsonschema.Draft4Validator(schema, resolver=resolver).validate(json.load(open(sys.argv[3])))
+	PY
 }
 
 # Add a netns with `ip netns add` that teardown removes.

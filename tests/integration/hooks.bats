@@ -43,7 +43,8 @@ assert_no_container_process() {
 	local root p
 	root=$(realpath "$BUNDLE/rootfs")
 	for p in /proc/[0-9]*; do
-		if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then
+		# -ef: same device and inode (builtin, no process per pid)
+		if [ "$p/root" -ef "$root" ]; then
 			fail "process ${p#/proc/} is still running in the rootfs"
 		fi
 	done

@@ -266,7 +266,7 @@ setup() {
 	ln -s "../../../../../../../../../../../tmp/$name" "$BUNDLE/rootfs/evil"
 	add_mount /evil tmpfs tmpfs size=1m
 	set_args probe
-	run run_foreground "$ID"
+	run --separate-stderr run_foreground "$ID"
 	[ ! -e "/tmp/$name" ] || { rmdir "/tmp/$name" 2>/dev/null; fail "created /tmp/$name on the host"; }
 	if [ "$status" -eq 0 ]; then
 		PROBE=$output

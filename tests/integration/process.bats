@@ -78,10 +78,10 @@ line' 'ünïcödé')" ]
 
 @test "user: umask 0 is applied (not taken as unset)" {
 	update_config '.process.user.umask = 0'
-	set_args probe
-	( umask 077 && run_probe ) || false
 	set_args sh -c 'umask'
-	run run_foreground "$ID-b"
+	# the caller's umask must not leak in
+	with_umask_077() { umask 077; run_foreground "$@"; }
+	run with_umask_077 "$ID"
 	assert_success
 	assert_output 0000
 }

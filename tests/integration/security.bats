@@ -60,7 +60,7 @@ refused_errno() { [[ "$1" =~ ^(1|13|26|30)$ ]]; }
 	set_args sleep 1000
 	run_detached "$ID"
 	assert_success
-	run rt exec "$ID" probe </dev/null
+	run --separate-stderr rt exec "$ID" probe </dev/null
 	assert_success
 	PROBE=$output
 	[ "$(pj -c '[.fds[].fd] | sort')" = '[0,1,2]' ]
@@ -81,7 +81,7 @@ refused_errno() { [[ "$1" =~ ^(1|13|26|30)$ ]]; }
 		make_bundle "$BUNDLE"
 		update_config '.process.cwd = $c' -- --arg c "/proc/self/fd/$n"
 		set_args probe
-		run run_foreground "$ID-$n"
+		run --separate-stderr run_foreground "$ID-$n"
 		if [ "$status" -eq 0 ]; then
 			PROBE=$output
 			jq -e . >/dev/null <<<"$PROBE" || fail "fd $n: $PROBE"
@@ -97,7 +97,7 @@ refused_errno() { [[ "$1" =~ ^(1|13|26|30)$ ]]; }
 	run_detached "$ID"
 	assert_success
 	for n in 3 4 5 6 7 8 9 10; do
-		run rt exec --cwd "/proc/self/fd/$n" "$ID" probe </dev/null
+		run --separate-stderr rt exec --cwd "/proc/self/fd/$n" "$ID" probe </dev/null
 		if [ "$status" -eq 0 ]; then
 			PROBE=$output
 			[ "$(pj -r .cwd)" != null ] || fail "fd $n: cwd outside the container: $(pj -r .cwd_link)"

@@ -3,22 +3,8 @@
 
 load helpers
 
-# validate_config FILE — check FILE against the OCI config JSON schema from
-# /work/shared/specs (skips when python3-jsonschema or the schema is absent).
-validate_config() {
-	local schema=${SPEC_SCHEMA_DIR:-/work/shared/specs/runtime-spec/schema}
-	[ -f "$schema/config-schema.json" ] || skip "no OCI schema at $schema"
-	python3 -c 'import jsonschema' 2>/dev/null || skip "python3-jsonschema not installed"
-	python3 - "$schema" "$1" <<-'PY'
-	import json, pathlib, sys, warnings
-	import jsonschema
-	warnings.simplefilter("ignore")
-	base = pathlib.Path(sys.argv[1]).resolve()
-	schema = json.load(open(base / "config-schema.json"))
-	resolver = jsonschema.RefResolver(base_uri=base.as_uri() + "/", referrer=schema)
-	jsonschema.Draft4Validator(schema, resolver=resolver).validate(json.load(open(sys.argv[2])))
-	PY
-}
+# validate_config FILE — FILE against the OCI config schema (see validate_json).
+validate_config() { validate_json config-schema.json "$1"; }
 
 @test "spec writes config.json in the current directory" {
 	mkdir "$TEST_DIR/spec"

@@ -54,8 +54,10 @@ validate_config() { validate_json config-schema.json "$1"; }
 	cmd="$(printf '%q ' "$RUNTIME" --root "$ROOT_DIR" run --bundle "$BUNDLE" "$ID")"
 	run timeout 60 script -qec "$cmd" /dev/null </dev/null
 	assert_success
-	# drop carriage returns and whatever the pty echoed before the JSON
-	PROBE=$(tr -d '\r' <<<"$output" | sed -n '/{/,$p' | sed '1s/^[^{]*//')
+	# the probe's one line of JSON, without the carriage returns and what
+	# the pty echoed around it (script(1) may send an EOF byte that the
+	# container's terminal echoes as ^@)
+	PROBE=$(tr -d '\r' <<<"$output" | grep -ao '{"argv".*}' | head -1)
 	jq -e . >/dev/null <<<"$PROBE" || fail "not JSON: $PROBE"
 	[ "$(pj .pid)" = 1 ]
 	[ "$(pj .tty.\"0\")" = true ]

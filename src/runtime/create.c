@@ -22,6 +22,7 @@
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "util/err.h"
+#include "util/unixsock.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -382,7 +383,7 @@ static int wait_foreground(struct creation *cr, int sigfd, int *exit_code, tote_
   if (cr->relay_fd < 0)
     return spawn_wait_forward(pid, sigfd, exit_code, err);
   int master;
-  if (terminal_recv_fd(cr->relay_fd, &master, err) < 0)
+  if (unix_recv_fd(cr->relay_fd, &master, err) < 0)
     return -1;
   int status = 0;
   int r = terminal_relay(master, pid, sigfd, &status, err);

@@ -20,6 +20,7 @@
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "util/err.h"
+#include "util/unixsock.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -98,7 +99,7 @@ static int exec_foreground(const struct rt_exec_opts *o, pid_t pid, int relay_fd
   if (relay_fd < 0)
     return spawn_wait_forward(pid, sigfd, exit_code, err);
   int master, status = 0;
-  if (terminal_recv_fd(relay_fd, &master, err) < 0)
+  if (unix_recv_fd(relay_fd, &master, err) < 0)
     return -1;
   int r = terminal_relay(master, pid, sigfd, &status, err);
   close(master);

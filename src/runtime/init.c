@@ -23,6 +23,7 @@
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "util/err.h"
+#include "util/unixsock.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -67,7 +68,7 @@ int launch_setup_terminal(struct launch *l, tote_err **err) {
   char name[64] = "";
   if (ptsname_r(master, name, sizeof name) != 0)
     snprintf(name, sizeof name, "/dev/console");
-  int r = terminal_send_fd(l->console_fd, master, name, err);
+  int r = unix_send_fd(l->console_fd, master, name, err);
   close(master);
   close(l->console_fd);
   l->console_fd = -1;

@@ -14,6 +14,7 @@
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
 #include "util/err.h"
+#include "util/unixsock.h"
 #include "util/xalloc.h"
 
 static void kill_reap(pid_t pid) {
@@ -98,7 +99,7 @@ int spawn_start(struct launch *l, struct cgroup *cg, const struct rt_config *c, 
 int spawn_console(const char *path, tote_err **err) {
   if (path == NULL)
     return -1;
-  int fd = console_socket_connect(path, err);
+  int fd = unix_connect(path, err);
   if (fd < 0)
     return err_wrap(err, "--console-socket %s", path), -2;
   return fd;

@@ -28,16 +28,6 @@ int terminal_set_size(int fd, unsigned short rows, unsigned short cols, struct t
  * when it is above 2. */
 int terminal_make_controlling(int slave, struct tote_err **err);
 
-/* runc's --console-socket protocol: one sendmsg carrying fd in SCM_RIGHTS
- * and, as payload, name (the pty path; NULL or "" sends a single NUL byte,
- * since a stream socket drops ancillary data sent with no payload). */
-int terminal_send_fd(int sock, int fd, const char *name, struct tote_err **err);
-/* Receive one fd sent that way (O_CLOEXEC); extra fds are closed. */
-int terminal_recv_fd(int sock, int *fd, struct tote_err **err);
-/* Connect a SOCK_STREAM unix socket to path (paths longer than sun_path
- * are reached through /proc/self/fd).  Returns the fd (O_CLOEXEC). */
-int console_socket_connect(const char *path, struct tote_err **err);
-
 /* Foreground terminal.  If our stdin is a tty: raw mode (restored on
  * return) and master sized like it, again on every SIGWINCH.  Copies stdin
  * -> master and master -> stdout until the master reports EOF/EIO (every

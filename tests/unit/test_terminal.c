@@ -30,6 +30,7 @@
 
 #include "runtime/terminal.h"
 #include "util/err.h"
+#include "util/unixsock.h"
 #include "util/xalloc.h"
 
 #define OK(call)                                                                                \
@@ -95,19 +96,19 @@ static void test_send_recv(void **state) {
   assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
   tote_err *err = NULL;
   char *name = terminal_pty_name(m, &err);
-  OK(terminal_send_fd(sp[0], m, name, &err_));
+  OK(unix_send_fd(sp[0], m, name, &err_));
   free(name);
   close(m);
   int got = -1;
-  OK(terminal_recv_fd(sp[1], &got, &err_));
+  OK(unix_recv_fd(sp[1], &got, &err_));
   assert_true(got >= 0 && cloexec(got));
   assert_int_equal(write(s, "hello\n", 6), 6);
   assert_non_null(strstr(read_until(got, "hello"), "hello"));
   close(got);
 
   /* NULL name: still one message with the fd. */
-  OK(terminal_send_fd(sp[0], s, NULL, &err_));
-  OK(terminal_recv_fd(sp[1], &got, &err_));
+  OK(unix_send_fd(sp[0], s, NULL, &err_));
+  OK(unix_recv_fd(sp[1], &got, &err_));
   struct stat a, b; /* the master is closed by now: compare, no tty ioctls */
   assert_int_equal(fstat(got, &a), 0);
   assert_int_equal(fstat(s, &b), 0);
@@ -116,11 +117,11 @@ static void test_send_recv(void **state) {
 
   /* No fd in the message, and a closed peer. */
   assert_int_equal(write(sp[0], "x", 1), 1);
-  assert_int_equal(terminal_recv_fd(sp[1], &got, &err), -1);
+  assert_int_equal(unix_recv_fd(sp[1], &got, &err), -1);
   assert_int_equal(err->errnum, EBADMSG);
   err_free(&err);
   close(sp[0]);
-  assert_int_equal(terminal_recv_fd(sp[1], &got, &err), -1);
+  assert_int_equal(unix_recv_fd(sp[1], &got, &err), -1);
   err_free(&err);
   close(sp[1]);
   close(s);
@@ -145,14 +146,14 @@ static void console_roundtrip(const char *dir, const char *sockname) {
   close(cwd);
   _cleanup_free_ char *full = xasprintf("%s/%s", dir, sockname);
   int c = -1;
-  OK((c = console_socket_connect(full, &err_)));
+  OK((c = unix_connect(full, &err_)));
   assert_true(cloexec(c));
   int a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
   assert_true(a >= 0);
   int m, s, got;
   OK(terminal_open_pty(&m, &s, &err_));
-  OK(terminal_send_fd(c, m, "/dev/pts/x", &err_));
-  OK(terminal_recv_fd(a, &got, &err_));
+  OK(unix_send_fd(c, m, "/dev/pts/x", &err_));
+  OK(unix_recv_fd(a, &got, &err_));
   assert_int_equal(write(s, "ok\n", 3), 3);
   assert_non_null(strstr(read_until(got, "ok"), "ok"));
   close(got), close(m), close(s), close(a), close(c), close(l);
@@ -170,7 +171,7 @@ static void test_console_socket(void **state) {
   console_roundtrip(deep, "c.sock");
   tote_err *err = NULL;
   _cleanup_free_ char *missing = xasprintf("%s/none.sock", tmpl);
-  assert_int_equal(console_socket_connect(missing, &err), -1);
+  assert_int_equal(unix_connect(missing, &err), -1);
   assert_int_equal(err->errnum, ENOENT);
   err_free(&err);
   rmdir(deep);

@@ -36,6 +36,6 @@ int oci_print_json(json_t *v, struct tote_err **err);
 int oci_parse_signal(const char *s);
 
 #define TOTE_VERSION "0.1.0"
-#define TOTE_OCI_SPEC_VERSION "1.2.1"
+#define TOTE_OCI_SPEC_VERSION RT_OCI_VERSION
 
 #endif

@@ -2,12 +2,14 @@
  * runtime-spec's features.md describes it.  Only what is really supported
  * is listed as such. */
 #include <ctype.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <sys/capability.h>
 
 #include "cli/oci.h"
 #include "runtime/config.h"
 #include "runtime/hooks.h"
+#include "runtime/seccomp.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -33,15 +35,34 @@ static json_t *capabilities(void) {
   return a;
 }
 
+static json_t *seccomp_features(void) {
+  json_t *actions = json_array(), *ops = json_array(), *arches = json_array(),
+         *known = json_array(), *supported = json_array();
+  json_array_append_new(actions, json_string("SCMP_ACT_KILL"));
+  for (int a = RT_SCMP_KILL_THREAD; a <= RT_SCMP_NOTIFY; a++)
+    json_array_append_new(actions, json_string(rt_scmp_action_name((enum rt_scmp_action)a)));
+  for (size_t i = 0; rt_scmp_op_name(i); i++)
+    json_array_append_new(ops, json_string(rt_scmp_op_name(i)));
+  for (size_t i = 0; rt_scmp_arch_name(i); i++)
+    json_array_append_new(arches, json_string(rt_scmp_arch_name(i)));
+  for (size_t i = 0; rt_scmp_flag_name(i); i++) {
+    json_array_append_new(known, json_string(rt_scmp_flag_name(i)));
+    if (seccomp_kernel_has_flag(rt_scmp_flag_value(i)))
+      json_array_append_new(supported, json_string(rt_scmp_flag_name(i)));
+  }
+  return json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "enabled", 1, "actions", actions, "operators",
+                   ops, "archs", arches, "knownFlags", known, "supportedFlags", supported);
+}
+
 static json_t *linux_features(void) {
   json_t *ns = json_array();
   for (int t = 0; t < RT_NS_COUNT; t++)
     json_array_append_new(ns, json_string(rt_ns_name(t)));
-  return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:{s:b}, s:{s:b}, s:{s:b}, "
+  return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, "
                    "s:{s:b}, s:{s:{s:b}}, s:{s:b}}",
                    "namespaces", ns, "capabilities", capabilities(),
                    "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 0,
-                   "seccomp", "enabled", 0,
+                   "seccomp", seccomp_features(),
                    "apparmor", "enabled", 0,
                    "selinux", "enabled", 0,
                    "intelRdt", "enabled", 0,
@@ -59,10 +80,14 @@ static int do_features(const struct rt_context *ctx, int argc, char **argv, tote
   json_t *opts = json_array();
   for (size_t k = 0; config_mount_option_name(k); k++)
     json_array_append_new(opts, json_string(config_mount_option_name(k)));
-  json_t *f = json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s}}", "ociVersionMin", "1.0.0",
+  const struct scmp_version *v = seccomp_version();
+  char libseccomp[32];
+  snprintf(libseccomp, sizeof libseccomp, "%u.%u.%u", v->major, v->minor, v->micro);
+  json_t *f = json_pack("{s:s, s:s, s:o, s:o, s:o, s:{s:s, s:s}}", "ociVersionMin", "1.0.0",
                         "ociVersionMax", TOTE_OCI_SPEC_VERSION, "hooks", string_array(hooks),
                         "mountOptions", opts, "linux", linux_features(), "annotations",
-                        "org.tote.version", TOTE_VERSION);
+                        "org.tote.version", TOTE_VERSION, "io.github.seccomp.libseccomp.version",
+                        libseccomp);
   int r = oci_print_json(f, err);
   json_decref(f);
   return r;

@@ -227,5 +227,6 @@ void config_free(struct rt_config *c) {
   free(c->sysctl);
   strv_free(c->masked_paths);
   strv_free(c->readonly_paths);
+  config_seccomp_free(c->seccomp);
   free(c);
 }

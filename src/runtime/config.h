@@ -16,6 +16,10 @@
 struct tote_err;
 typedef struct json_t json_t;
 
+/* The runtime-spec version tote implements: state.json, `features`, the
+ * seccomp agent's container process state. */
+#define RT_OCI_VERSION "1.2.1"
+
 struct rt_idmap {
   uint32_t container_id, host_id, size;
 };
@@ -137,6 +141,39 @@ struct rt_sysctl {
   char *key, *value;
 };
 
+/* linux.seccomp, validated; the filter is built from it by seccomp.c. */
+enum rt_scmp_action {
+  RT_SCMP_KILL_THREAD, RT_SCMP_KILL_PROCESS, RT_SCMP_TRAP, RT_SCMP_ERRNO, RT_SCMP_TRACE,
+  RT_SCMP_ALLOW, RT_SCMP_LOG, RT_SCMP_NOTIFY
+};
+
+struct rt_seccomp_arg {
+  unsigned index;       /* 0..5 */
+  int op;               /* enum scmp_compare */
+  uint64_t value, value_two;
+};
+
+struct rt_seccomp_rule {
+  char **names;         /* NULL-terminated, at least one */
+  enum rt_scmp_action action;
+  uint32_t errno_ret;   /* for ERRNO and TRACE (EPERM unless given) */
+  struct rt_seccomp_arg *args;
+  size_t n_args;
+};
+
+struct rt_seccomp {
+  enum rt_scmp_action default_action;
+  uint32_t default_errno;     /* for ERRNO and TRACE (EPERM unless given) */
+  uint32_t *arches;           /* SCMP_ARCH_* tokens of libseccomp */
+  size_t n_arches;
+  unsigned flags;             /* SECCOMP_FILTER_FLAG_* */
+  char *listener_path;        /* NULL if absent */
+  char *listener_metadata;    /* NULL if absent */
+  struct rt_seccomp_rule *rules;
+  size_t n_rules;
+  bool notify;                /* some rule's action is SCMP_ACT_NOTIFY */
+};
+
 struct rt_config {
   char *oci_version;
   char *root_path;     /* as written (relative to the bundle or absolute) */
@@ -167,6 +204,7 @@ struct rt_config {
   char **readonly_paths;    /* NULL-terminated, may be NULL */
   bool has_personality;
   unsigned long personality;
+  struct rt_seccomp *seccomp; /* NULL if absent */
 };
 
 /* Parse and validate config.json at dirfd/path.  Errors name the file and,
@@ -195,6 +233,16 @@ const char *config_mount_option_name(size_t i); /* NULL past the end */
 int config_cap_from_name(const char *name);
 /* RLIMIT_* number for "RLIMIT_NOFILE", -1 if unknown. */
 int config_rlimit_from_name(const char *name);
+
+/* Parse linux.seccomp (obj may be NULL: *out stays NULL). */
+int config_parse_seccomp(json_t *obj, struct rt_seccomp **out, struct tote_err **err);
+void config_seccomp_free(struct rt_seccomp *s);
+/* "SCMP_ACT_ERRNO" etc. for an action; the names `features` lists. */
+const char *rt_scmp_action_name(enum rt_scmp_action a);
+const char *rt_scmp_arch_name(size_t i);     /* SCMP_ARCH_* known here; NULL past the end */
+const char *rt_scmp_flag_name(size_t i);     /* SECCOMP_FILTER_FLAG_*; NULL past the end */
+unsigned rt_scmp_flag_value(size_t i);       /* its value, 0 past the end */
+const char *rt_scmp_op_name(size_t i);       /* SCMP_CMP_*; NULL past the end */
 
 const char *rt_ns_name(enum rt_ns_type t);     /* "pid", "network", ... (config names) */
 const char *rt_ns_proc_name(enum rt_ns_type t); /* "pid", "net", "mnt"... (/proc/PID/ns names) */

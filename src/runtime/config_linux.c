@@ -253,8 +253,7 @@ static int parse_personality(json_t *lx, struct rt_config *c, tote_err **err) {
 static int refuse_unsupported(json_t *lx, tote_err **err) {
   if (config_refuse(lx, "intelRdt", "linux", "", err) < 0 ||
       config_refuse(lx, "memoryPolicy", "linux", "", err) < 0 ||
-      config_refuse(lx, "netDevices", "linux", "", err) < 0 ||
-      config_refuse(lx, "seccomp", "linux", " yet", err) < 0)
+      config_refuse(lx, "netDevices", "linux", "", err) < 0)
     return -1;
   _cleanup_free_ char *label = NULL;
   if (jx_str(lx, "mountLabel", "linux", &label, err) < 0)
@@ -291,7 +290,9 @@ int config_parse_linux(json_t *root, struct rt_config *c, tote_err **err) {
     return -1;
   if (lx == NULL)
     return 0;
-  if (refuse_unsupported(lx, err) < 0 || parse_namespaces(lx, c, err) < 0 ||
+  json_t *seccomp;
+  if (refuse_unsupported(lx, err) < 0 || jx_obj(lx, "seccomp", "linux", &seccomp, err) < 0 ||
+      config_parse_seccomp(seccomp, &c->seccomp, err) < 0 || parse_namespaces(lx, c, err) < 0 ||
       config_parse_idmaps(lx, "uidMappings", "linux", &c->uid_mappings, &c->n_uid_mappings, err) < 0 ||
       config_parse_idmaps(lx, "gidMappings", "linux", &c->gid_mappings, &c->n_gid_mappings, err) < 0 ||
       parse_time_offsets(lx, c, err) < 0 || parse_devices(lx, c, err) < 0 ||

@@ -41,6 +41,7 @@ struct creation {
   struct rt_state st;
   int console_fd;   /* to the container (console socket or our socketpair end) */
   int relay_fd;     /* foreground terminal: where we receive the master */
+  struct seccomp_prog seccomp; /* built from linux.seccomp, if any */
 };
 
 static int load_bundle(struct creation *cr, tote_err **err) {
@@ -90,13 +91,6 @@ static int check_config(struct creation *cr, tote_err **err) {
 static char *owner_name(void) {
   struct passwd *pw = getpwuid(geteuid());
   return xstrdup(pw ? pw->pw_name : "");
-}
-
-static char *state_json_text(const struct rt_state *st, enum rt_status status) {
-  json_t *o = state_to_oci_json(st, status);
-  char *s = json_dumps(o, JSON_COMPACT);
-  json_decref(o);
-  return s;
 }
 
 static int make_state_dir(struct creation *cr, tote_err **err) {
@@ -186,6 +180,7 @@ static void fill_launch(struct creation *cr, struct launch *l, int fifo_fd) {
   l->no_pivot = cr->o->no_pivot;
   l->no_new_keyring = cr->o->no_new_keyring;
   l->preserve_fds = cr->o->preserve_fds;
+  l->seccomp = cr->seccomp.insns ? &cr->seccomp : NULL;
   for (int t = 0; t < RT_NS_COUNT; t++)
     l->ns_fds[t] = -1;
   for (int t = 0; t < RT_NS_COUNT; t++) {
@@ -239,8 +234,11 @@ static int drive_init(struct creation *cr, tote_err **err) {
   if (hooks_run(&cr->config->hooks, RT_HOOK_PRESTART, creating, err) < 0 ||
       hooks_run(&cr->config->hooks, RT_HOOK_CREATE_RUNTIME, creating, err) < 0)
     return -1;
-  if (sync_send(fd, SYNC_HOOKS_DONE, 0, creating, err) < 0 ||
-      sync_expect(fd, SYNC_READY, &m, err) < 0)
+  if (sync_send(fd, SYNC_HOOKS_DONE, 0, creating, err) < 0)
+    return -1;
+  if (cr->seccomp.notify && spawn_forward_seccomp(&cr->sp, cr->config->seccomp, creating, err) < 0)
+    return -1;
+  if (sync_expect(fd, SYNC_READY, &m, err) < 0)
     return -1;
   st->creating = false;
   if (state_save(st, err) < 0 || write_pid_file(cr->o->pid_file, st->pid, err) < 0)
@@ -270,6 +268,8 @@ static int setup_console(struct creation *cr, bool foreground, tote_err **err) {
 static int do_create(struct creation *cr, bool foreground, tote_err **err) {
   if (state_validate_id(cr->o->id, err) < 0 || load_bundle(cr, err) < 0 ||
       check_config(cr, err) < 0 || setup_console(cr, foreground, err) < 0)
+    return -1;
+  if (cr->config->seccomp && seccomp_compile(cr->config->seccomp, &cr->seccomp, err) < 0)
     return -1;
   if (make_state_dir(cr, err) < 0 || make_cgroup(cr, err) < 0)
     return -1;
@@ -311,6 +311,7 @@ static void creation_free(struct creation *cr) {
   if (cr->rootfd >= 0)
     close(cr->rootfd);
   cgroup_free(cr->cg);
+  seccomp_prog_free(&cr->seccomp);
   config_free(cr->config);
   free(cr->config_text);
   free(cr->bundle);

@@ -33,10 +33,12 @@ noreturn void exec_child_main(struct launch *l) {
     launch_fail(l, err);
   launch_close_fds(l);
   _cleanup_free_ char *path = process_find_executable(l->process, &err);
-  if (path == NULL || process_apply_identity(l->process, &err) < 0)
+  if (path == NULL || launch_install_seccomp(l, SECCOMP_BEFORE_IDENTITY, &err) < 0 ||
+      process_apply_identity(l->process, &err) < 0 ||
+      launch_install_seccomp(l, SECCOMP_BEFORE_READY, &err) < 0)
     launch_fail(l, err);
   /* On success the O_CLOEXEC sync socket closes: the parent sees EOF. */
-  process_exec(l->process, path, l->preserve_fds, &err);
+  process_exec(l->process, path, l->preserve_fds, launch_seccomp_at_exec(l), &err);
   launch_fail(l, err);
 }
 
@@ -80,8 +82,27 @@ struct rt_process *rt_exec_base_process(const struct rt_context *ctx, const char
   return p;
 }
 
-/* Wait for EOF (the process exec'd) or an error from it. */
-static int wait_exec_started(struct spawn *sp, tote_err **err) {
+/* The container's seccomp filter applies to what runs in it by exec too. */
+static int exec_seccomp(const struct rt_state *st, struct rt_config **config,
+                        struct seccomp_prog *prog, tote_err **err) {
+  *config = config_load(st->dirfd, "config.json", err);
+  if (*config == NULL)
+    return -1;
+  if ((*config)->seccomp == NULL)
+    return 0;
+  return seccomp_compile((*config)->seccomp, prog, err);
+}
+
+/* Wait for EOF (the process exec'd) or an error from it; first, with a
+ * notifying filter, hand its fd to the seccomp agent. */
+static int wait_exec_started(struct spawn *sp, const struct rt_state *st,
+                             const struct rt_config *c, const struct seccomp_prog *prog,
+                             tote_err **err) {
+  if (prog->notify) {
+    _cleanup_free_ char *json = state_json_text(st, state_status(st));
+    if (spawn_forward_seccomp(sp, c->seccomp, json, err) < 0)
+      return -1;
+  }
   struct sync_msg m;
   if (sync_recv(sp->sync_fd, &m, err) < 0)
     return -1;
@@ -143,11 +164,14 @@ int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exi
     l.ns_fds[t] = -1;
   int console_fd = -1, relay_fd = -1, sigfd = -1, r = -1;
   struct spawn sp = {.sync_fd = -1, .stage_pid = -1, .child_pid = -1};
+  struct rt_config *config = NULL;
+  struct seccomp_prog prog = {0};
   if (s != RT_RUNNING && s != RT_CREATED) {
     err_set(err, 0, "cannot exec in container %s: it is %s", o->id, rt_status_name(s));
     goto out;
   }
-  if (open_container_ns(st->pid, &l, err) < 0 || console_for_exec(o, &console_fd, &relay_fd, err) < 0)
+  if (exec_seccomp(st, &config, &prog, err) < 0 || open_container_ns(st->pid, &l, err) < 0 ||
+      console_for_exec(o, &console_fd, &relay_fd, err) < 0)
     goto out;
   if (!o->detach && (sigfd = spawn_block_signals(err)) < 0)
     goto out;
@@ -157,13 +181,14 @@ int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exi
   l.fifo_fd = -1;
   l.close_fd = st->dirfd;
   l.preserve_fds = o->preserve_fds;
+  l.seccomp = prog.insns ? &prog : NULL;
   r = spawn_start(&l, st->cgroup, NULL, &sp, err);
   if (console_fd >= 0)
     close(console_fd);
   /* Unlock: a long exec must not block state, kill or delete. */
   close(st->dirfd);
   st->dirfd = -1;
-  if (r == 0 && (r = wait_exec_started(&sp, err)) < 0)
+  if (r == 0 && (r = wait_exec_started(&sp, st, config, &prog, err)) < 0)
     spawn_abort(&sp);
   if (r == 0 && o->pid_file) {
     char buf[32];
@@ -184,6 +209,8 @@ out:
     close(relay_fd);
   if (sigfd >= 0)
     close(sigfd);
+  seccomp_prog_free(&prog);
+  config_free(config);
   state_free(st);
   return r;
 }

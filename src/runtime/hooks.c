@@ -125,9 +125,7 @@ void hooks_run_stored(const struct rt_state *st, enum rt_hook_kind kind, int sta
     return;
   }
   if (c->hooks.count[kind] > 0) {
-    json_t *o = state_to_oci_json(st, (enum rt_status)status);
-    char *json = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
+    char *json = state_json_text(st, (enum rt_status)status);
     hooks_run(&c->hooks, kind, json, NULL);
     free(json);
   }

@@ -161,7 +161,9 @@ noreturn void init_main(struct launch *l) {
     launch_fail(l, err);
   launch_close_fds(l);
   _cleanup_free_ char *path = process_find_executable(l->process, &err);
-  if (path == NULL || process_apply_identity(l->process, &err) < 0)
+  if (path == NULL || launch_install_seccomp(l, SECCOMP_BEFORE_IDENTITY, &err) < 0 ||
+      process_apply_identity(l->process, &err) < 0 ||
+      launch_install_seccomp(l, SECCOMP_BEFORE_READY, &err) < 0)
     launch_fail(l, err);
   /* From here we may outlive tote-oci create, so PDEATHSIG goes; if the
    * parent dies before state.json names us, the missing ack (EOF) ends us. */
@@ -173,6 +175,6 @@ noreturn void init_main(struct launch *l) {
   wait_for_start(l);
   if (hooks_run(&l->config->hooks, RT_HOOK_START_CONTAINER, state_json, &err) < 0)
     die_after_ready(err);
-  process_exec(l->process, path, l->preserve_fds, &err);
+  process_exec(l->process, path, l->preserve_fds, launch_seccomp_at_exec(l), &err);
   die_after_ready(err);
 }

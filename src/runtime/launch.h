@@ -8,6 +8,7 @@
 #include <stdnoreturn.h>
 
 #include "runtime/config.h"
+#include "runtime/seccomp.h"
 
 struct launch {
   const struct rt_config *config;   /* NULL for exec */
@@ -27,6 +28,7 @@ struct launch {
   bool no_new_keyring;              /* keep the caller's session keyring */
   bool is_exec;
   int preserve_fds;
+  const struct seccomp_prog *seccomp; /* the filter to install, or NULL */
 };
 
 /* The stage process: join and create namespaces, then clone the container
@@ -45,6 +47,11 @@ void launch_close_fds(const struct launch *l);
  * no blocked signals (the parent blocked the ones it forwards), and a
  * session of its own.  Exits through launch_fail on error. */
 void launch_child_begin(struct launch *l, const char *name);
+/* Install l->seccomp if `when` is its install point (seccomp.h); a notify
+ * fd goes to the parent as SYNC_SECCOMP_FD.  Children only. */
+int launch_install_seccomp(const struct launch *l, enum seccomp_when when, struct tote_err **err);
+/* The filter process_exec() installs last (NULL when it went in earlier). */
+const struct seccomp_prog *launch_seccomp_at_exec(const struct launch *l);
 /* Report err to the parent and exit 1 (children only). */
 noreturn void launch_fail(struct launch *l, struct tote_err *err);
 

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/seccomp.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -236,7 +237,8 @@ int process_apply_identity(const struct rt_process *p, tote_err **err) {
   return 0;
 }
 
-int process_exec(const struct rt_process *p, const char *path, int preserve_fds, tote_err **err) {
+int process_exec(const struct rt_process *p, const char *path, int preserve_fds,
+                 const struct seccomp_prog *seccomp, tote_err **err) {
   clearenv();
   for (char **e = p->env; e && *e; e++)
     putenv(*e);
@@ -253,6 +255,9 @@ int process_exec(const struct rt_process *p, const char *path, int preserve_fds,
       fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
   }
   extern char **environ;
+  int notify_fd;
+  if (seccomp && seccomp_install(seccomp, &notify_fd, err) < 0)
+    return -1;
   execve(path, p->args, environ);
   return err_sys(err, "executing %s", path);
 }

@@ -13,6 +13,7 @@
 
 #include "runtime/config.h"
 
+struct seccomp_prog;
 struct tote_err;
 
 int process_apply_limits(const struct rt_process *p, bool has_personality,
@@ -20,9 +21,10 @@ int process_apply_limits(const struct rt_process *p, bool has_personality,
 /* Resolve args[0]; returns a malloc'd path. */
 char *process_find_executable(const struct rt_process *p, struct tote_err **err);
 int process_apply_identity(const struct rt_process *p, struct tote_err **err);
-/* Never returns on success.  preserve_fds: fds 3..3+N-1 stay open. */
+/* Never returns on success.  preserve_fds: fds 3..3+N-1 stay open.
+ * seccomp (may be NULL) is installed last, right before execve. */
 int process_exec(const struct rt_process *p, const char *path, int preserve_fds,
-                 struct tote_err **err);
+                 const struct seccomp_prog *seccomp, struct tote_err **err);
 /* Find `key` in a NULL-terminated env vector; NULL if absent. */
 const char *process_getenv(char *const *env, const char *key);
 

@@ -96,6 +96,18 @@ int spawn_start(struct launch *l, struct cgroup *cg, const struct rt_config *c, 
   return 0;
 }
 
+int spawn_forward_seccomp(struct spawn *sp, const struct rt_seccomp *s, const char *state_json,
+                          tote_err **err) {
+  struct sync_msg m;
+  int fd;
+  if (sync_expect(sp->sync_fd, SYNC_SECCOMP_FD, &m, err) < 0 ||
+      unix_recv_fd(sp->sync_fd, &fd, err) < 0)
+    return -1;
+  int r = seccomp_send_to_agent(s, fd, sp->child_pid, state_json, err);
+  close(fd);
+  return r;
+}
+
 int spawn_console(const char *path, tote_err **err) {
   if (path == NULL)
     return -1;

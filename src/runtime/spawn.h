@@ -23,6 +23,10 @@ int spawn_start(struct launch *l, struct cgroup *cg, const struct rt_config *idm
                 struct spawn *sp, struct tote_err **err);
 /* Kill and reap what spawn_start started (after a later failure). */
 void spawn_abort(struct spawn *sp);
+/* Step 6b of sync.h: receive the notify fd of the container process's
+ * seccomp filter and hand it to the seccomp agent with state_json. */
+int spawn_forward_seccomp(struct spawn *sp, const struct rt_seccomp *s, const char *state_json,
+                          struct tote_err **err);
 /* Connect to --console-socket, or -1 when there is none. */
 int spawn_console(const char *path, struct tote_err **err);
 /* Wait for pid (our child), forwarding the signals in `sigs` that arrive

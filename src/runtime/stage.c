@@ -23,6 +23,7 @@
 #include "runtime/sync.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/unixsock.h"
 #include "util/xalloc.h"
 
 #ifndef CLONE_NEWTIME
@@ -58,6 +59,31 @@ void launch_child_begin(struct launch *l, const char *name) {
     err_sys(&err, "setsid");
     launch_fail(l, err);
   }
+}
+
+int launch_install_seccomp(const struct launch *l, enum seccomp_when when, tote_err **err) {
+  if (l->seccomp == NULL ||
+      seccomp_install_point(l->seccomp, l->process->no_new_privileges) != when)
+    return 0;
+  /* past the user switch, only no_new_privs lets an unprivileged process load it */
+  if (when != SECCOMP_BEFORE_IDENTITY && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return err_sys(err, "setting process.noNewPrivileges");
+  int fd;
+  if (seccomp_install(l->seccomp, &fd, err) < 0)
+    return -1;
+  if (fd < 0)
+    return 0;
+  int r = sync_send(l->sync_fd, SYNC_SECCOMP_FD, 0, NULL, err);
+  if (r == 0)
+    r = unix_send_fd(l->sync_fd, fd, NULL, err);
+  close(fd);
+  return r;
+}
+
+const struct seccomp_prog *launch_seccomp_at_exec(const struct launch *l) {
+  bool last = l->seccomp && seccomp_install_point(l->seccomp, l->process->no_new_privileges) ==
+                                SECCOMP_BEFORE_EXEC;
+  return last ? l->seccomp : NULL;
 }
 
 noreturn void launch_fail(struct launch *l, tote_err *err) {

@@ -1,6 +1,8 @@
 /* state.c - state.json, the container's status, and its directory. */
 #include "runtime/state.h"
 
+#include "runtime/config.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +21,6 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define OCI_VERSION "1.2.1"
 
 static const char *const status_names[] = {"creating", "created", "running", "paused", "stopped"};
 
@@ -115,7 +116,7 @@ enum rt_status state_status(const struct rt_state *st) {
 
 json_t *state_to_oci_json(const struct rt_state *st, enum rt_status status) {
   json_t *o = json_object();
-  json_object_set_new(o, "ociVersion", json_string(OCI_VERSION));
+  json_object_set_new(o, "ociVersion", json_string(RT_OCI_VERSION));
   json_object_set_new(o, "id", json_string(st->id));
   json_object_set_new(o, "status", json_string(rt_status_name(status)));
   if (status != RT_STOPPED)
@@ -129,6 +130,13 @@ json_t *state_to_oci_json(const struct rt_state *st, enum rt_status status) {
   json_object_set_new(o, "annotations", st->annotations ? json_deep_copy(st->annotations)
                                                         : json_object());
   return o;
+}
+
+char *state_json_text(const struct rt_state *st, enum rt_status status) {
+  json_t *o = state_to_oci_json(st, status);
+  char *s = json_dumps(o, JSON_COMPACT);
+  json_decref(o);
+  return s;
 }
 
 int state_save(const struct rt_state *st, tote_err **err) {

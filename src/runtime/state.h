@@ -45,6 +45,8 @@ struct rt_state *state_load(int rootfd, const char *id, struct tote_err **err);
 int state_save(const struct rt_state *st, struct tote_err **err);
 enum rt_status state_status(const struct rt_state *st);
 json_t *state_to_oci_json(const struct rt_state *st, enum rt_status status);
+/* The same, as compact JSON text (what hooks read on stdin). */
+char *state_json_text(const struct rt_state *st, enum rt_status status);
 void state_free(struct rt_state *st);
 /* Remove <root>/<id> and everything in it. */
 int state_remove_dir(int rootfd, const char *id, struct tote_err **err);

@@ -12,12 +12,16 @@
  *   5     I -> P      SYNC_HOOKS_REQ    namespaces exist, rootfs not yet pivoted: run
  *                                       prestart and createRuntime hooks (create only)
  *   6     P -> I      SYNC_HOOKS_DONE   data = the state JSON for createContainer hooks
+ *   6b    I -> P      SYNC_SECCOMP_FD   only with a SCMP_ACT_NOTIFY filter: the next
+ *                                       message carries its listener fd (SCM_RIGHTS),
+ *                                       which P hands to the seccomp agent
  *   7     I -> P      SYNC_READY        set up and waiting on exec.fifo (create only)
  *   8     P -> I      SYNC_READY_ACK    state.json written: I may outlive P
  *   any   S/I -> P    SYNC_ERROR        data = message, errnum = errno; the sender exits
  *
- * For exec there are no steps 5-8: E closes its end on a successful execve
- * (the socket is O_CLOEXEC), so EOF after step 4 means "the process runs".
+ * For exec there are no steps 5-8 (but 6b, when its filter notifies): E
+ * closes its end on a successful execve (the socket is O_CLOEXEC), so EOF
+ * after step 4 means "the process runs".
  * If P dies, S and I see EOF (or are killed by PDEATHSIG) and exit: no
  * step ever waits forever. */
 #ifndef TOTE_RUNTIME_SYNC_H
@@ -38,6 +42,7 @@ enum sync_type {
   SYNC_READY,
   SYNC_READY_ACK,
   SYNC_ERROR,
+  SYNC_SECCOMP_FD,
 };
 
 struct sync_msg {

@@ -3,8 +3,9 @@
 # podman would: run attached, -d, -it, exec, logs, stop, kill, rm, ps,
 # inspect.  podman keeps everything of these tests (images, containers,
 # conmon state) under a temporary --root/--runroot, removed at the end.
-# seccomp is unconfined until tote implements seccomp; the ulimits are
-# needed on hosts whose hard nofile limit is below podman's default.
+# podman hands the runtime its default seccomp profile (containers-common's)
+# unless told otherwise; the ulimits are needed on hosts whose hard nofile
+# limit is below podman's default.
 
 load ../integration/helpers
 
@@ -27,7 +28,7 @@ podman_cmd() {
 		--runtime "$RUNTIME" --cgroup-manager cgroupfs --events-backend file "$@"
 }
 
-OPTS=(--security-opt seccomp=unconfined --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+OPTS=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 
 setup() { :; }
 teardown() { podman_cmd rm -af -t 0 >/dev/null 2>&1 || true; }
@@ -91,4 +92,23 @@ teardown() { podman_cmd rm -af -t 0 >/dev/null 2>&1 || true; }
 	run timeout 60 script -qec "podman --root $PODMAN_DIR/root --runroot $PODMAN_DIR/runroot --runtime $RUNTIME --cgroup-manager cgroupfs --events-backend file exec -it t sh -c 'tty; sleep 0.5; exit 6'" /dev/null
 	[ "$status" -eq 6 ]
 	assert_output --partial /dev/pts/
+}
+
+@test "podman's seccomp profiles reach the container: default, unconfined, custom" {
+	run podman_cmd run --rm "${OPTS[@]}" localhost/tote-busybox grep Seccomp: /proc/self/status
+	assert_success
+	assert_output --partial "$(printf 'Seccomp:\t2')"
+	run podman_cmd run --rm "${OPTS[@]}" --security-opt seccomp=unconfined localhost/tote-busybox \
+		grep Seccomp: /proc/self/status
+	assert_output --partial "$(printf 'Seccomp:\t0')"
+	# a profile of our own (podman's format) that refuses mkdir with EACCES
+	cat >"$PODMAN_DIR/nomkdir.json" <<-'EOF'
+	{"defaultAction": "SCMP_ACT_ALLOW",
+	 "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}
+	EOF
+	run podman_cmd run --rm "${OPTS[@]}" --security-opt seccomp="$PODMAN_DIR/nomkdir.json" \
+		localhost/tote-busybox sh -c 'mkdir /tmp/d; echo "mkdir=$?"; touch /tmp/f && echo touched'
+	assert_output --partial "Permission denied"
+	assert_output --partial "mkdir=1"
+	assert_output --partial touched
 }

@@ -592,8 +592,6 @@ static const struct table_case type_cases[] = {
 static const struct table_case refused_cases[] = {
     {"linux.intelRdt", "{\"linux\": {\"intelRdt\": {\"closID\": \"guaranteed_group\"}}}",
      "linux.intelRdt is not supported"},
-    {"linux.seccomp", "{\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\"}}}",
-     "linux.seccomp is not supported"},
     {"linux.memoryPolicy", "{\"linux\": {\"memoryPolicy\": {\"mode\": \"MPOL_INTERLEAVE\"}}}",
      "linux.memoryPolicy is not supported"},
     {"linux.netDevices", "{\"linux\": {\"netDevices\": {\"eth1\": {\"name\": \"eth0\"}}}}",

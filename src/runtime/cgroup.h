@@ -59,13 +59,19 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct tote_err **err);
 
 /* Validation only, no side effects (config load): every field of
  * linux.resources that tote does not implement and that is present with a
- * non-zero value is refused, naming it.  Implemented: devices (cgroup v1
- * only: refused when no v1 devices hierarchy is mounted), pids.limit,
- * memory.limit.  resources may be NULL. */
+ * non-zero value is refused, naming it, and the values of those it does are
+ * checked.  Implemented: devices (cgroup v1 only: refused when no v1 devices
+ * hierarchy is mounted), pids.limit, memory limit, reservation, swap,
+ * swappiness, disableOOMKiller, cpu shares, quota, period, burst,
+ * realtimeRuntime, realtimePeriod, idle, cpus, mems.  resources may be
+ * NULL. */
 int cgroup_check_resources(json_t *resources, struct tote_err **err);
-/* Check, then apply in this order: devices, pids.limit, memory.limit.
- * pids.limit: negative = "max", 0 is a real limit of 0 (runtime-spec).
- * memory.limit: -1 = unlimited, 0 = not set (as runc), else bytes.
+/* Check, then apply in this order: devices, pids, memory, cpuset (cpus,
+ * mems), cpu.  pids.limit: negative = "max", 0 is a real limit of 0
+ * (runtime-spec).  memory limit, reservation, swap: -1 = unlimited, 0 = not
+ * set (as runc), else bytes; swap is memory+swap.  A field the kernel or the
+ * cgroup version cannot apply is refused here, naming it ("... is not
+ * supported on cgroup v2", "... swap accounting is off in this kernel").
  * rootless: devices are skipped where the hierarchy was skipped; other
  * limits then fail, naming the hierarchy. */
 int cgroup_apply_resources(struct cgroup *cg, json_t *resources, struct tote_err **err);

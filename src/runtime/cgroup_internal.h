@@ -119,11 +119,30 @@ int cg_detect(struct cg_hier **out, size_t *n, struct tote_err **err);
 
 /* ---- backends ---- */
 
-/* linux.resources.cpu fields tote applies; 0 = not set (quota -1 = no limit). */
+/* linux.resources.memory fields tote applies.  limit, reservation and swap:
+ * -1 = unlimited, 0 = not set (as runc); swap is memory+swap, as on v1. */
+struct cg_memory {
+  int64_t limit;
+  int64_t reservation;
+  int64_t swap;
+  bool swappiness_set; /* 0 is a real swappiness */
+  uint64_t swappiness; /* 0..100 */
+  bool disable_oom;
+};
+
+/* linux.resources.cpu fields tote applies; 0 = not set (quota -1 = no
+ * limit, rt_runtime -1 = no limit).  cpus and mems point into the config
+ * (NULL = not set). */
 struct cg_cpu {
   uint64_t shares;
   int64_t quota;
   uint64_t period;
+  uint64_t burst;
+  int64_t rt_runtime;
+  uint64_t rt_period;
+  int64_t idle; /* 0 or 1 */
+  const char *cpus;
+  const char *mems;
 };
 
 struct cg_backend {
@@ -137,8 +156,12 @@ struct cg_backend {
   int (*set_devices)(const char *dir, const struct cg_dev_rule *rules, size_t n,
                      struct tote_err **err);
   int (*set_pids)(const char *dir, int64_t limit, struct tote_err **err);
-  int (*set_memory)(const char *dir, int64_t limit, struct tote_err **err);
+  int (*set_memory)(const char *dir, const struct cg_memory *mem, struct tote_err **err);
+  /* cpu controller: shares, quota, period, burst, realtime*, idle. */
   int (*set_cpu)(const char *dir, const struct cg_cpu *cpu, struct tote_err **err);
+  /* cpuset controller: cpus and mems (either may be NULL). */
+  int (*set_cpuset)(const char *dir, const char *cpus, const char *mems,
+                    struct tote_err **err);
   int (*freeze)(const char *dir, bool frozen, struct tote_err **err);
   int (*is_frozen)(const char *dir, bool *frozen, struct tote_err **err);
   /* Kill everything at once (cgroup.kill); 1 when done, 0 when unsupported. */
@@ -157,5 +180,15 @@ static inline const struct cg_backend *cg_backend_of(const struct cg_hier *h) {
 
 /* cpu.shares (v1, 2..262144) to cpu.weight (v2, 1..10000), as runc converts. */
 uint64_t cg_shares_to_weight(uint64_t shares);
+/* memory.swap.max (v2) from the OCI swap (memory+swap) and limit, as runc
+ * converts: 1 and *out set when there is something to write (-1 = "max"),
+ * 0 when not, -1 on a pair that makes no sense. */
+int cg_v2_swap_max(int64_t swap, int64_t limit, int64_t *out, struct tote_err **err);
+/* "max" for a negative value, else the number (v2 interface files). */
+void cg_fmt_max(char *buf, size_t size, int64_t v);
+/* linux.resources.memory and .cpu as the backends take them (the caller
+ * validated resources first). */
+int cg_memory_fields(json_t *resources, struct cg_memory *m, struct tote_err **err);
+int cg_cpu_fields(json_t *resources, struct cg_cpu *c, struct tote_err **err);
 
 #endif

@@ -1,6 +1,9 @@
 /* cgroup_resources.c - linux.resources: what tote implements (devices,
- * pids.limit, memory.limit), what it refuses, and applying it through the
- * backend of the hierarchy that holds each controller. */
+ * pids.limit, memory limit, reservation, swap, swappiness, disableOOMKiller,
+ * cpu shares, quota, period, burst, realtimeRuntime, realtimePeriod, idle,
+ * cpus, mems), what it refuses, and applying it through the backend of the
+ * hierarchy that holds each controller.  What one cgroup version or kernel
+ * cannot do is refused by its backend when it is applied. */
 #include "runtime/cgroup_internal.h"
 
 #include <errno.h>
@@ -32,13 +35,10 @@ struct section {
 };
 
 static const struct refused memory_refused[] = {
-    {"reservation", true},       {"swap", true},          {"kernel", true},
-    {"kernelTCP", true},         {"swappiness", false},   {"disableOOMKiller", true},
-    {"useHierarchy", true},      {"checkBeforeUpdate", true},
-};
-static const struct refused cpu_refused[] = {
-    {"burst", true},             {"realtimeRuntime", true},   {"realtimePeriod", true}, {"cpus", true}, {"mems", true},
-    {"idle", true},
+    {"kernel", true},
+    {"kernelTCP", true},
+    {"useHierarchy", true},
+    {"checkBeforeUpdate", true},
 };
 static const struct refused blockio_refused[] = {
     {"weight", true},
@@ -53,7 +53,7 @@ static const struct refused network_refused[] = {{"classID", true}, {"priorities
 
 #define FIELDS(a) a, sizeof a / sizeof a[0]
 static const struct section sections[] = {
-    {"memory", FIELDS(memory_refused)},     {"cpu", FIELDS(cpu_refused)},
+    {"memory", FIELDS(memory_refused)},
     {"blockIO", FIELDS(blockio_refused)},   {"network", FIELDS(network_refused)},
     {"hugepageLimits", NULL, 0},            {"rdma", NULL, 0},
     {"unified", NULL, 0},
@@ -129,18 +129,53 @@ static int pids_limit(json_t *res, bool *set, int64_t *limit, tote_err **err) {
   return p ? get_int(p, "limit", WHERE ".pids", set, limit, err) : 0;
 }
 
-static int memory_limit(json_t *res, bool *set, int64_t *limit, tote_err **err) {
+/* A byte count: -1 = unlimited, 0 = not set (as runc). */
+static int get_bytes(json_t *m, const char *key, int64_t *v, tote_err **err) {
+  bool set;
+  *v = 0;
+  if (get_int(m, key, WHERE ".memory", &set, v, err) < 0)
+    return -1;
+  if (set && *v < -1)
+    return err_set(err, 0, WHERE ".memory.%s must be -1 (unlimited) or a number of bytes", key);
+  return 0;
+}
+
+int cg_memory_fields(json_t *res, struct cg_memory *mem, tote_err **err) {
   json_t *m;
-  *set = false;
+  memset(mem, 0, sizeof *mem);
   if (get_section(res, "memory", &m, err) < 0)
     return -1;
-  if (m == NULL || get_int(m, "limit", WHERE ".memory", set, limit, err) < 0)
-    return m ? -1 : 0;
-  if (*set && *limit < -1)
-    return err_set(err, 0, WHERE ".memory.limit must be -1 (unlimited) or a number of bytes");
-  if (*set && *limit == 0)
-    *set = false; /* 0 is "not set", as in runc: no process fits in 0 bytes */
+  if (m == NULL)
+    return 0;
+  /* limit 0 is "not set", as in runc: no process fits in 0 bytes */
+  if (get_bytes(m, "limit", &mem->limit, err) < 0 ||
+      get_bytes(m, "reservation", &mem->reservation, err) < 0 ||
+      get_bytes(m, "swap", &mem->swap, err) < 0)
+    return -1;
+  if (mem->swap > 0 && mem->limit <= 0)
+    return err_set(err, 0, WHERE ".memory.swap (memory+swap) needs a memory.limit");
+  if (mem->swap > 0 && mem->swap < mem->limit)
+    return err_set(err, 0,
+                   WHERE ".memory.swap (%" PRId64 ") is memory+swap: it must be at least "
+                         "memory.limit (%" PRId64 ")",
+                   mem->swap, mem->limit);
+  bool set;
+  int64_t v = 0;
+  if (get_int(m, "swappiness", WHERE ".memory", &set, &v, err) < 0)
+    return -1;
+  if (set && (v < 0 || v > 100))
+    return err_set(err, 0, WHERE ".memory.swappiness must be between 0 and 100");
+  mem->swappiness_set = set;
+  mem->swappiness = (uint64_t)v;
+  json_t *oom = json_object_get(m, "disableOOMKiller");
+  if (oom && !json_is_null(oom) && !json_is_boolean(oom))
+    return err_set(err, 0, WHERE ".memory.disableOOMKiller must be a boolean");
+  mem->disable_oom = json_is_true(oom);
   return 0;
+}
+
+static bool memory_is_set(const struct cg_memory *m) {
+  return m->limit || m->reservation || m->swap || m->swappiness_set || m->disable_oom;
 }
 
 static int device_rule(json_t *d, size_t i, struct cg_dev_rule *out, size_t *n,
@@ -225,8 +260,36 @@ int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n, tote_e
   return 0;
 }
 
-/* cpu.shares, cpu.quota, cpu.period (0 = not set). */
-static int cpu_fields(json_t *res, struct cg_cpu *c, tote_err **err) {
+/* A non-negative integer field of linux.resources.cpu (0 = not set). */
+static int get_uint(json_t *cpu, const char *key, uint64_t *out, tote_err **err) {
+  bool set;
+  int64_t v = 0;
+  if (get_int(cpu, key, WHERE ".cpu", &set, &v, err) < 0)
+    return -1;
+  if (set && v < 0)
+    return err_set(err, 0, WHERE ".cpu.%s must not be negative", key);
+  *out = set ? (uint64_t)v : 0;
+  return 0;
+}
+
+/* cpus or mems: a cpuset list ("0-3,7"), "" = not set. */
+static int get_list(json_t *cpu, const char *key, const char **out, tote_err **err) {
+  json_t *j = json_object_get(cpu, key);
+  *out = NULL;
+  if (j == NULL || json_is_null(j))
+    return 0;
+  if (!json_is_string(j))
+    return err_set(err, 0, WHERE ".cpu.%s must be a string", key);
+  const char *s = json_string_value(j);
+  if (s[0] == '\0')
+    return 0;
+  if (strspn(s, "0123456789,-") != strlen(s))
+    return err_set(err, 0, WHERE ".cpu.%s \"%s\" is not a list like \"0-3,7\"", key, s);
+  *out = s;
+  return 0;
+}
+
+int cg_cpu_fields(json_t *res, struct cg_cpu *c, tote_err **err) {
   json_t *cpu;
   bool set;
   int64_t v;
@@ -235,20 +298,33 @@ static int cpu_fields(json_t *res, struct cg_cpu *c, tote_err **err) {
     return -1;
   if (cpu == NULL)
     return 0;
-  if (get_int(cpu, "shares", WHERE ".cpu", &set, &v, err) < 0)
+  if (get_uint(cpu, "shares", &c->shares, err) < 0 ||
+      get_uint(cpu, "period", &c->period, err) < 0 || get_uint(cpu, "burst", &c->burst, err) < 0 ||
+      get_uint(cpu, "realtimePeriod", &c->rt_period, err) < 0)
     return -1;
-  if (set && v < 0)
-    return err_set(err, 0, WHERE ".cpu.shares must not be negative");
-  c->shares = set ? (uint64_t)v : 0;
   if (get_int(cpu, "quota", WHERE ".cpu", &set, &v, err) < 0)
     return -1;
   c->quota = set ? v : 0;
-  if (get_int(cpu, "period", WHERE ".cpu", &set, &v, err) < 0)
+  if (get_int(cpu, "realtimeRuntime", WHERE ".cpu", &set, &v, err) < 0)
     return -1;
-  if (set && v < 0)
-    return err_set(err, 0, WHERE ".cpu.period must not be negative");
-  c->period = set ? (uint64_t)v : 0;
+  if (set && v < -1)
+    return err_set(err, 0, WHERE ".cpu.realtimeRuntime must be -1 (no limit) or microseconds");
+  c->rt_runtime = set ? v : 0;
+  if (get_int(cpu, "idle", WHERE ".cpu", &set, &v, err) < 0)
+    return -1;
+  if (set && v != 0 && v != 1)
+    return err_set(err, 0, WHERE ".cpu.idle must be 0 or 1");
+  c->idle = set ? v : 0;
+  if (c->burst && c->quota > 0 && (int64_t)c->burst > c->quota)
+    return err_set(err, 0, WHERE ".cpu.burst must not exceed cpu.quota");
+  if (get_list(cpu, "cpus", &c->cpus, err) < 0 || get_list(cpu, "mems", &c->mems, err) < 0)
+    return -1;
   return 0;
+}
+
+static bool cpu_is_set(const struct cg_cpu *c) {
+  return c->shares || c->quota || c->period || c->burst || c->rt_runtime || c->rt_period ||
+         c->idle;
 }
 
 int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
@@ -262,8 +338,9 @@ int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
   bool set;
   int64_t v;
   struct cg_cpu cpu;
-  if (pids_limit(res, &set, &v, err) < 0 || memory_limit(res, &set, &v, err) < 0 ||
-      cpu_fields(res, &cpu, err) < 0)
+  struct cg_memory mem;
+  if (pids_limit(res, &set, &v, err) < 0 || cg_memory_fields(res, &mem, err) < 0 ||
+      cg_cpu_fields(res, &cpu, err) < 0)
     return -1;
   _cleanup_free_ struct cg_dev_rule *rules = NULL;
   size_t n;
@@ -354,17 +431,25 @@ int cgroup_apply_resources(struct cgroup *cg, json_t *res, tote_err **err) {
         cg_backend_of(h)->set_pids(h->dir, v, err) < 0)
       return -1;
   }
-  if (memory_limit(res, &set, &v, err) < 0)
+  struct cg_memory mem;
+  if (cg_memory_fields(res, &mem, err) < 0)
     return -1;
-  if (set) {
-    if ((h = target(cg, "memory", WHERE ".memory.limit", err)) == NULL ||
-        cg_backend_of(h)->set_memory(h->dir, v, err) < 0)
+  if (memory_is_set(&mem)) {
+    if ((h = target(cg, "memory", WHERE ".memory", err)) == NULL ||
+        cg_backend_of(h)->set_memory(h->dir, &mem, err) < 0)
       return -1;
   }
   struct cg_cpu cpu;
-  if (cpu_fields(res, &cpu, err) < 0)
+  if (cg_cpu_fields(res, &cpu, err) < 0)
     return -1;
-  if (cpu.shares || cpu.quota || cpu.period) {
+  /* cpuset before cpu: where both share a hierarchy (v2), the cpus exist
+   * before the bandwidth is set on them. */
+  if (cpu.cpus || cpu.mems) {
+    if ((h = target(cg, "cpuset", WHERE ".cpu.cpus/mems", err)) == NULL ||
+        cg_backend_of(h)->set_cpuset(h->dir, cpu.cpus, cpu.mems, err) < 0)
+      return -1;
+  }
+  if (cpu_is_set(&cpu)) {
     if ((h = target(cg, "cpu", WHERE ".cpu", err)) == NULL ||
         cg_backend_of(h)->set_cpu(h->dir, &cpu, err) < 0)
       return -1;

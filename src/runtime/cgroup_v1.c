@@ -2,13 +2,20 @@
  *
  * Files: cpuset.cpus/mems (a new cpuset cgroup starts empty and refuses
  * tasks until they are set), devices.allow/deny, pids.max,
- * memory.limit_in_bytes, freezer.state. */
+ * memory.limit_in_bytes, memory.memsw.limit_in_bytes (only with swap
+ * accounting), memory.soft_limit_in_bytes, memory.swappiness,
+ * memory.oom_control, cpu.shares, cpu.cfs_period_us/quota_us/burst_us,
+ * cpu.rt_period_us/rt_runtime_us (only with CONFIG_RT_GROUP_SCHED), cpu.idle
+ * (5.15+), freezer.state.  A field whose file this kernel lacks is refused,
+ * naming the field. */
 #include "runtime/cgroup_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -73,35 +80,143 @@ static int v1_set_pids(const char *dir, int64_t limit, tote_err **err) {
   return cg_write(dir, "pids.max", buf, err);
 }
 
-static int v1_set_memory(const char *dir, int64_t limit, tote_err **err) {
+static bool has_file(const char *dir, const char *file) {
+  _cleanup_free_ char *path = xasprintf("%s/%s", dir, file);
+  return access(path, F_OK) == 0;
+}
+
+/* Advice for one errno of one write. */
+struct hint {
+  int errnum;
+  const char *text;
+};
+
+/* Write the file of linux.resources.<field>.  why: set for a file that not
+ * every kernel has (what the kernel lacks): a missing one refuses the field.
+ * Any other error names the field, with the hint if its errno matches. */
+static int write_hinted(const char *dir, const char *file, const char *val, const char *field,
+                        const char *why, struct hint hint, tote_err **err) {
+  if (cg_write(dir, file, val, err) == 0)
+    return 0;
+  if ((*err)->errnum == ENOENT && why) {
+    err_free(err);
+    return err_set(err, 0, "linux.resources.%s is not supported: %s (no %s)", field, why, file);
+  }
+  if (hint.text && (*err)->errnum == hint.errnum)
+    err_wrap(err, "%s", hint.text);
+  return err_wrap(err, "linux.resources.%s", field);
+}
+
+static int write_field(const char *dir, const char *file, const char *val, const char *field,
+                       const char *why, tote_err **err) {
+  return write_hinted(dir, file, val, field, why, (struct hint){0, NULL}, err);
+}
+
+static int write_i64h(const char *dir, const char *file, int64_t v, const char *field,
+                      const char *why, struct hint hint, tote_err **err) {
   char buf[32];
-  snprintf(buf, sizeof buf, "%" PRId64, limit); /* -1 is unlimited here too */
-  if (cg_write(dir, "memory.limit_in_bytes", buf, err) < 0) {
-    if ((*err)->errnum == EBUSY)
-      err_wrap(err, "memory.limit %" PRId64 " is below what the cgroup already uses", limit);
+  snprintf(buf, sizeof buf, "%" PRId64, v); /* -1 is unlimited in v1 files */
+  return write_hinted(dir, file, buf, field, why, hint, err);
+}
+
+static int write_i64(const char *dir, const char *file, int64_t v, const char *field,
+                     const char *why, tote_err **err) {
+  return write_i64h(dir, file, v, field, why, (struct hint){0, NULL}, err);
+}
+
+#define NO_SWAP_ACCOUNT "swap accounting is off in this kernel"
+
+static int write_limit(const char *dir, int64_t limit, tote_err **err) {
+  return write_i64h(dir, "memory.limit_in_bytes", limit, "memory.limit", NULL,
+                    (struct hint){EBUSY, "below what the cgroup already uses"}, err);
+}
+
+static int write_memsw(const char *dir, int64_t swap, tote_err **err) {
+  return write_i64(dir, "memory.memsw.limit_in_bytes", swap, "memory.swap", NO_SWAP_ACCOUNT,
+                   err);
+}
+
+static int v1_set_memory(const char *dir, const struct cg_memory *m, tote_err **err) {
+  bool memsw = has_file(dir, "memory.memsw.limit_in_bytes");
+  int64_t swap = m->swap;
+  if (swap && !memsw)
+    return err_set(err, 0,
+                   "linux.resources.memory.swap is not supported: " NO_SWAP_ACCOUNT
+                   " (no memory.memsw.limit_in_bytes; boot with swapaccount=1)");
+  /* As runc: unlimited memory with swap unset means unlimited swap too. */
+  if (m->limit == -1 && swap == 0 && memsw)
+    swap = -1;
+  if (m->limit && swap) {
+    /* The kernel keeps memsw >= limit at every step: raise memsw first when
+     * it grows past the current limit, else lower the limit first. */
+    _cleanup_free_ char *cur = cg_read(dir, "memory.limit_in_bytes", err);
+    if (cur == NULL)
+      return -1;
+    long long now = strtoll(cur, NULL, 10);
+    if (swap == -1 || now < swap) {
+      if (write_memsw(dir, swap, err) < 0 || write_limit(dir, m->limit, err) < 0)
+        return -1;
+    } else if (write_limit(dir, m->limit, err) < 0 || write_memsw(dir, swap, err) < 0) {
+      return -1;
+    }
+  } else if ((m->limit && write_limit(dir, m->limit, err) < 0) ||
+             (swap && write_memsw(dir, swap, err) < 0)) {
     return -1;
   }
+  if (m->reservation && write_i64(dir, "memory.soft_limit_in_bytes", m->reservation,
+                                  "memory.reservation", NULL, err) < 0)
+    return -1;
+  if (m->swappiness_set && write_i64(dir, "memory.swappiness", (int64_t)m->swappiness,
+                                     "memory.swappiness", NULL, err) < 0)
+    return -1;
+  if (m->disable_oom && write_field(dir, "memory.oom_control", "1",
+                                    "memory.disableOOMKiller", NULL, err) < 0)
+    return -1;
   return 0;
 }
 
 static int v1_set_cpu(const char *dir, const struct cg_cpu *c, tote_err **err) {
-  char buf[32];
-  if (c->shares) {
-    snprintf(buf, sizeof buf, "%" PRIu64, c->shares);
-    if (cg_write(dir, "cpu.shares", buf, err) < 0)
-      return -1;
-  }
-  /* period before quota: the kernel checks quota against the period */
-  if (c->period) {
-    snprintf(buf, sizeof buf, "%" PRIu64, c->period);
-    if (cg_write(dir, "cpu.cfs_period_us", buf, err) < 0)
-      return -1;
-  }
-  if (c->quota) {
-    snprintf(buf, sizeof buf, "%" PRId64, c->quota < 0 ? (int64_t)-1 : c->quota);
-    if (cg_write(dir, "cpu.cfs_quota_us", buf, err) < 0)
-      return -1;
-  }
+  if (c->shares && write_i64(dir, "cpu.shares", (int64_t)c->shares, "cpu.shares", NULL, err) < 0)
+    return -1;
+  /* period before quota: the kernel checks quota against the period; burst
+   * after quota, which bounds it. */
+  if (c->period &&
+      write_i64(dir, "cpu.cfs_period_us", (int64_t)c->period, "cpu.period", NULL, err) < 0)
+    return -1;
+  if (c->quota && write_i64(dir, "cpu.cfs_quota_us", c->quota < 0 ? -1 : c->quota, "cpu.quota",
+                            NULL, err) < 0)
+    return -1;
+  if (c->burst && write_i64(dir, "cpu.cfs_burst_us", (int64_t)c->burst, "cpu.burst",
+                            "this kernel has no CFS burst (5.14+)", err) < 0)
+    return -1;
+  /* Real-time: period first, as runc, so that a runtime fits in it. */
+  static const char no_rt[] = "this kernel has no real-time group scheduling "
+                              "(CONFIG_RT_GROUP_SCHED)";
+  if (c->rt_period && write_i64(dir, "cpu.rt_period_us", (int64_t)c->rt_period,
+                                "cpu.realtimePeriod", no_rt, err) < 0)
+    return -1;
+  if (c->rt_runtime &&
+      write_i64h(dir, "cpu.rt_runtime_us", c->rt_runtime, "cpu.realtimeRuntime", no_rt,
+                 (struct hint){EINVAL, "more than the period, or more than the parent "
+                                       "cgroup's cpu.rt_runtime_us leaves for it"},
+                 err) < 0)
+    return -1;
+  /* idle after shares: the kernel refuses shares on an idle group. */
+  if (c->idle && write_i64(dir, "cpu.idle", c->idle, "cpu.idle",
+                           "this kernel has no cpu.idle (5.15+)", err) < 0)
+    return -1;
+  return 0;
+}
+
+static int v1_set_cpuset(const char *dir, const char *cpus, const char *mems, tote_err **err) {
+  if (cpus && write_hinted(dir, "cpuset.cpus", cpus, "cpu.cpus", NULL,
+                           (struct hint){EINVAL, "not within the parent cgroup's cpuset.cpus"},
+                           err) < 0)
+    return -1;
+  if (mems && write_hinted(dir, "cpuset.mems", mems, "cpu.mems", NULL,
+                           (struct hint){EINVAL, "not within the parent cgroup's cpuset.mems"},
+                           err) < 0)
+    return -1;
   return 0;
 }
 
@@ -149,6 +264,7 @@ const struct cg_backend cg_backend_v1 = {
     .set_pids = v1_set_pids,
     .set_memory = v1_set_memory,
     .set_cpu = v1_set_cpu,
+    .set_cpuset = v1_set_cpuset,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,
     .kill_all = v1_kill_all,

@@ -3,8 +3,11 @@
  * A controller's files exist in a cgroup only when its parent lists the
  * controller in cgroup.subtree_control.  tote enables controllers only in
  * intermediate directories it created; an ancestor it found must already
- * delegate them.  Files: pids.max, memory.max, cgroup.freeze and
- * cgroup.events, cgroup.kill (5.14+). */
+ * delegate them.  Files: pids.max, memory.max/low/swap.max, cpu.weight,
+ * cpu.max, cpu.max.burst, cpu.idle, cpuset.cpus/mems, cgroup.freeze and
+ * cgroup.events, cgroup.kill (5.14+).  v2 has no swappiness, no switch to
+ * disable the OOM killer and no real-time group bandwidth: those fields are
+ * refused. */
 #include "runtime/cgroup_internal.h"
 
 #include <errno.h>
@@ -65,11 +68,78 @@ static int v2_set_pids(const char *dir, int64_t limit, tote_err **err) {
   return write_ctrl(dir, "pids.max", "pids", buf, err);
 }
 
-static int v2_set_memory(const char *dir, int64_t limit, tote_err **err) {
-  char buf[32] = "max";
-  if (limit >= 0)
-    snprintf(buf, sizeof buf, "%" PRId64, limit);
-  return write_ctrl(dir, "memory.max", "memory", buf, err);
+void cg_fmt_max(char *buf, size_t size, int64_t v) {
+  if (v < 0)
+    snprintf(buf, size, "max");
+  else
+    snprintf(buf, size, "%" PRId64, v);
+}
+
+int cg_v2_swap_max(int64_t swap, int64_t limit, int64_t *out, tote_err **err) {
+  /* As v1: unlimited memory with swap unset means unlimited swap too. */
+  if (limit == -1 && swap == 0) {
+    *out = -1;
+    return 1;
+  }
+  if (swap == 0)
+    return 0;
+  if (swap == -1) {
+    *out = -1;
+    return 1;
+  }
+  if (limit <= 0)
+    return err_set(err, 0, "linux.resources.memory.swap (memory+swap) needs a memory.limit");
+  if (swap < limit)
+    return err_set(err, 0,
+                   "linux.resources.memory.swap (%" PRId64 ") is memory+swap: it must be at "
+                   "least memory.limit (%" PRId64 ")",
+                   swap, limit);
+  *out = swap - limit; /* v2 counts swap alone */
+  return 1;
+}
+
+static int refuse_v2(const char *field, tote_err **err) {
+  return err_set(err, 0, "linux.resources.%s is not supported on cgroup v2", field);
+}
+
+static int v2_set_memory(const char *dir, const struct cg_memory *m, tote_err **err) {
+  if (m->swappiness_set)
+    return refuse_v2("memory.swappiness", err);
+  if (m->disable_oom)
+    return refuse_v2("memory.disableOOMKiller", err);
+  char buf[32];
+  int64_t swap;
+  int r = cg_v2_swap_max(m->swap, m->limit, &swap, err);
+  if (r < 0)
+    return -1;
+  /* memory.swap.max exists only with swap accounting (CONFIG_MEMCG_SWAP) */
+  if (r == 1 && m->swap) {
+    cg_fmt_max(buf, sizeof buf, swap);
+    if (cg_write(dir, "memory.swap.max", buf, err) < 0) {
+      if ((*err)->errnum != ENOENT)
+        return err_wrap(err, "linux.resources.memory.swap");
+      err_free(err);
+      return err_set(err, 0,
+                     "linux.resources.memory.swap is not supported: swap accounting is off in "
+                     "this kernel (no memory.swap.max)");
+    }
+  } else if (r == 1) {
+    cg_fmt_max(buf, sizeof buf, swap); /* implied by limit -1: best effort */
+    tote_err *e = NULL;
+    cg_write(dir, "memory.swap.max", buf, &e);
+    err_free(&e);
+  }
+  if (m->limit) {
+    cg_fmt_max(buf, sizeof buf, m->limit);
+    if (write_ctrl(dir, "memory.max", "memory", buf, err) < 0)
+      return -1;
+  }
+  if (m->reservation) {
+    cg_fmt_max(buf, sizeof buf, m->reservation);
+    if (write_ctrl(dir, "memory.low", "memory", buf, err) < 0)
+      return -1;
+  }
+  return 0;
 }
 
 uint64_t cg_shares_to_weight(uint64_t shares) {
@@ -84,6 +154,10 @@ uint64_t cg_shares_to_weight(uint64_t shares) {
 
 static int v2_set_cpu(const char *dir, const struct cg_cpu *c, tote_err **err) {
   char buf[64];
+  if (c->rt_runtime)
+    return refuse_v2("cpu.realtimeRuntime", err);
+  if (c->rt_period)
+    return refuse_v2("cpu.realtimePeriod", err);
   if (c->shares) {
     snprintf(buf, sizeof buf, "%" PRIu64, cg_shares_to_weight(c->shares));
     if (write_ctrl(dir, "cpu.weight", "cpu", buf, err) < 0)
@@ -98,6 +172,25 @@ static int v2_set_cpu(const char *dir, const struct cg_cpu *c, tote_err **err) {
     if (write_ctrl(dir, "cpu.max", "cpu", buf, err) < 0)
       return -1;
   }
+  if (c->burst) {
+    snprintf(buf, sizeof buf, "%" PRIu64, c->burst);
+    if (write_ctrl(dir, "cpu.max.burst", "cpu", buf, err) < 0)
+      return err_wrap(err, "linux.resources.cpu.burst");
+  }
+  /* idle after the weight: the kernel refuses a weight on an idle group. */
+  if (c->idle) {
+    snprintf(buf, sizeof buf, "%" PRId64, c->idle);
+    if (write_ctrl(dir, "cpu.idle", "cpu", buf, err) < 0)
+      return err_wrap(err, "linux.resources.cpu.idle");
+  }
+  return 0;
+}
+
+static int v2_set_cpuset(const char *dir, const char *cpus, const char *mems, tote_err **err) {
+  if (cpus && write_ctrl(dir, "cpuset.cpus", "cpuset", cpus, err) < 0)
+    return err_wrap(err, "linux.resources.cpu.cpus");
+  if (mems && write_ctrl(dir, "cpuset.mems", "cpuset", mems, err) < 0)
+    return err_wrap(err, "linux.resources.cpu.mems");
   return 0;
 }
 
@@ -159,6 +252,7 @@ const struct cg_backend cg_backend_v2 = {
     .set_pids = v2_set_pids,
     .set_memory = v2_set_memory,
     .set_cpu = v2_set_cpu,
+    .set_cpuset = v2_set_cpuset,
     .freeze = v2_freeze,
     .is_frozen = v2_is_frozen,
     .kill_all = v2_kill_all,

@@ -282,14 +282,41 @@ static const struct res_case res_cases[] = {
     {"{\"memory\": {\"limit\": -1}}", false, NULL},
     {"{\"memory\": {\"limit\": 0}}", false, NULL},
     {"{\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 100000}}", true, NULL},
-    {"{\"cpu\": {\"cpus\": \"0-1\"}}", true, "linux.resources.cpu.cpus is not supported yet"},
-    {"{\"cpu\": {\"cpus\": \"0-1\"}}", true, "linux.resources.cpu.cpus is not supported yet"},
-    {"{\"memory\": {\"limit\": 5, \"swap\": 10}}", true,
-     "linux.resources.memory.swap is not supported yet"},
-    {"{\"memory\": {\"swappiness\": 0}}", true,
-     "linux.resources.memory.swappiness is not supported yet"},
-    {"{\"memory\": {\"disableOOMKiller\": true}}", true,
-     "linux.resources.memory.disableOOMKiller is not supported yet"},
+    /* memory and cpu fields tote applies */
+    {"{\"cpu\": {\"cpus\": \"0-1,3\", \"mems\": \"0\", \"burst\": 1000, \"quota\": 5000, "
+     "\"realtimeRuntime\": 950000, \"realtimePeriod\": 1000000, \"idle\": 1}}",
+     true, NULL},
+    {"{\"cpu\": {\"realtimeRuntime\": -1, \"idle\": 0, \"burst\": 1000}}", true, NULL},
+    {"{\"memory\": {\"limit\": 5, \"swap\": 10, \"reservation\": 3, \"swappiness\": 0, "
+     "\"disableOOMKiller\": true}}",
+     true, NULL},
+    {"{\"memory\": {\"limit\": 5, \"swap\": 5}}", true, NULL},
+    {"{\"memory\": {\"limit\": -1, \"swap\": -1, \"reservation\": -1}}", true, NULL},
+    {"{\"memory\": {\"limit\": 10, \"swap\": 5}}", true,
+     "linux.resources.memory.swap (5) is memory+swap: it must be at least memory.limit (10)"},
+    {"{\"memory\": {\"swap\": 5}}", true, "linux.resources.memory.swap (memory+swap) needs a "
+                                           "memory.limit"},
+    {"{\"memory\": {\"reservation\": -2}}", true, "linux.resources.memory.reservation must be"},
+    {"{\"memory\": {\"swappiness\": 101}}", true,
+     "linux.resources.memory.swappiness must be between 0 and 100"},
+    {"{\"memory\": {\"swappiness\": -1}}", true, "memory.swappiness must be between"},
+    {"{\"memory\": {\"disableOOMKiller\": 1}}", true,
+     "linux.resources.memory.disableOOMKiller must be a boolean"},
+    {"{\"memory\": {\"kernelTCP\": 5}}", true,
+     "linux.resources.memory.kernelTCP is not supported yet"},
+    {"{\"memory\": {\"checkBeforeUpdate\": true}}", true,
+     "linux.resources.memory.checkBeforeUpdate is not supported yet"},
+    {"{\"memory\": {\"useHierarchy\": true}}", true,
+     "linux.resources.memory.useHierarchy is not supported yet"},
+    {"{\"cpu\": {\"cpus\": 1}}", true, "linux.resources.cpu.cpus must be a string"},
+    {"{\"cpu\": {\"mems\": \"0;1\"}}", true, "linux.resources.cpu.mems \"0;1\" is not a list"},
+    {"{\"cpu\": {\"idle\": 2}}", true, "linux.resources.cpu.idle must be 0 or 1"},
+    {"{\"cpu\": {\"burst\": -1}}", true, "linux.resources.cpu.burst must not be negative"},
+    {"{\"cpu\": {\"burst\": 6000, \"quota\": 5000}}", true,
+     "linux.resources.cpu.burst must not exceed cpu.quota"},
+    {"{\"cpu\": {\"realtimeRuntime\": -2}}", true, "linux.resources.cpu.realtimeRuntime must be"},
+    {"{\"cpu\": {\"realtimePeriod\": -5}}", true,
+     "linux.resources.cpu.realtimePeriod must not be negative"},
     {"{\"blockIO\": {\"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 5}]}}", true,
      "linux.resources.blockIO.weightDevice is not supported yet"},
     {"{\"network\": {\"classID\": 7}}", true, "linux.resources.network.classID is not supported"},
@@ -367,6 +394,258 @@ static void test_device_rules(void **state) {
   json_decref(d);
 }
 
+static void test_conversions(void **state) {
+  (void)state;
+  /* runc's shares -> weight: 1 + ((shares - 2) * 9999) / 262142, clamped */
+  assert_int_equal(cg_shares_to_weight(0), 0);
+  assert_int_equal(cg_shares_to_weight(1), 1);
+  assert_int_equal(cg_shares_to_weight(2), 1);
+  assert_int_equal(cg_shares_to_weight(1024), 39);
+  assert_int_equal(cg_shares_to_weight(262144), 10000);
+  assert_int_equal(cg_shares_to_weight(1000000), 10000);
+
+  /* OCI swap is memory+swap; v2's memory.swap.max is swap alone */
+  static const struct {
+    int64_t swap, limit;
+    int rc;
+    int64_t out;
+  } sw[] = {
+      {0, 0, 0, 0},      {0, 100, 0, 0},     {0, -1, 1, -1},   {-1, 100, 1, -1},
+      {-1, 0, 1, -1},    {300, 100, 1, 200}, {100, 100, 1, 0}, {50, 100, -1, 0},
+      {100, 0, -1, 0},   {100, -1, -1, 0},
+  };
+  for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++) {
+    int64_t out = 12345;
+    tote_err *err = NULL;
+    int rc = cg_v2_swap_max(sw[i].swap, sw[i].limit, &out, &err);
+    if (rc != sw[i].rc)
+      fail_msg("swap %lld limit %lld: rc %d", (long long)sw[i].swap, (long long)sw[i].limit, rc);
+    if (rc == 1)
+      assert_int_equal(out, sw[i].out);
+    if (rc < 0)
+      assert_non_null(strstr(err->msg, "linux.resources.memory.swap"));
+    err_free(&err);
+  }
+  char buf[32];
+  cg_fmt_max(buf, sizeof buf, -1);
+  assert_string_equal(buf, "max");
+  cg_fmt_max(buf, sizeof buf, 0);
+  assert_string_equal(buf, "0");
+  cg_fmt_max(buf, sizeof buf, 67108864);
+  assert_string_equal(buf, "67108864");
+}
+
+/* ---- backends applied to a fake cgroup directory (empty regular files) */
+
+/* A new temp dir holding the given (empty) files; *dir is freed by the
+ * caller after fake_rm. */
+static char *fake_dir(const char *const *files) {
+  char *dir = xstrdup("/tmp/tote-fakecg-XXXXXX");
+  assert_non_null(mkdtemp(dir));
+  for (; *files; files++) {
+    _cleanup_free_ char *p = xasprintf("%s/%s", dir, *files);
+    int fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+  }
+  return dir;
+}
+
+static void fake_rm(char *dir) {
+  _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+  free(dir);
+}
+
+static void assert_file(const char *dir, const char *file, const char *want) {
+  tote_err *err = NULL;
+  _cleanup_free_ char *got = cg_read(dir, file, &err);
+  if (got == NULL)
+    fail_msg("%s: %s", file, err->msg);
+  if (strcmp(got, want) != 0)
+    fail_msg("%s: \"%s\", wanted \"%s\"", file, got, want);
+}
+
+static void assert_refused(int rc, tote_err **err, const char *part) {
+  assert_int_equal(rc, -1);
+  assert_non_null(*err);
+  if (strstr((*err)->msg, part) == NULL)
+    fail_msg("\"%s\" not in \"%s\"", part, (*err)->msg);
+  err_free(err);
+}
+
+static const char *const v2_files[] = {"memory.max", "memory.low",   "memory.swap.max",
+                                       "cpu.weight", "cpu.max",      "cpu.max.burst",
+                                       "cpu.idle",   "cpuset.cpus",  "cpuset.mems",
+                                       NULL};
+
+static void test_v2_backend_fake(void **state) {
+  (void)state;
+  const struct cg_backend *be = &cg_backend_v2;
+  tote_err *err = NULL;
+  char *d = fake_dir(v2_files);
+  struct cg_memory m = {.limit = 67108864, .reservation = 33554432, .swap = 100663296};
+  assert_int_equal(be->set_memory(d, &m, &err), 0);
+  assert_file(d, "memory.max", "67108864");
+  assert_file(d, "memory.low", "33554432");
+  assert_file(d, "memory.swap.max", "33554432"); /* 96 MiB memory+swap - 64 MiB */
+  struct cg_cpu c = {.shares = 1024, .quota = 50000, .period = 200000, .burst = 10000,
+                     .idle = 1};
+  assert_int_equal(be->set_cpu(d, &c, &err), 0);
+  assert_file(d, "cpu.weight", "39");
+  assert_file(d, "cpu.max", "50000 200000");
+  assert_file(d, "cpu.max.burst", "10000");
+  assert_file(d, "cpu.idle", "1");
+  assert_int_equal(be->set_cpuset(d, "0-1", "0", &err), 0);
+  assert_file(d, "cpuset.cpus", "0-1");
+  assert_file(d, "cpuset.mems", "0");
+  fake_rm(d);
+
+  /* Unlimited memory with swap unset: both "max"; quota alone: period 100000. */
+  d = fake_dir(v2_files);
+  m = (struct cg_memory){.limit = -1};
+  assert_int_equal(be->set_memory(d, &m, &err), 0);
+  assert_file(d, "memory.max", "max");
+  assert_file(d, "memory.swap.max", "max");
+  c = (struct cg_cpu){.quota = -1};
+  assert_int_equal(be->set_cpu(d, &c, &err), 0);
+  assert_file(d, "cpu.max", "max 100000");
+  fake_rm(d);
+
+  /* What v2 cannot do is refused, naming the field. */
+  d = fake_dir(v2_files);
+  m = (struct cg_memory){.swappiness_set = true};
+  assert_refused(be->set_memory(d, &m, &err), &err,
+                 "linux.resources.memory.swappiness is not supported on cgroup v2");
+  m = (struct cg_memory){.disable_oom = true};
+  assert_refused(be->set_memory(d, &m, &err), &err,
+                 "linux.resources.memory.disableOOMKiller is not supported on cgroup v2");
+  c = (struct cg_cpu){.rt_runtime = 1000};
+  assert_refused(be->set_cpu(d, &c, &err), &err,
+                 "linux.resources.cpu.realtimeRuntime is not supported on cgroup v2");
+  c = (struct cg_cpu){.rt_period = 1000};
+  assert_refused(be->set_cpu(d, &c, &err), &err,
+                 "linux.resources.cpu.realtimePeriod is not supported on cgroup v2");
+  fake_rm(d);
+
+  /* No memory.swap.max: no swap accounting. */
+  static const char *const noswap[] = {"memory.max", NULL};
+  d = fake_dir(noswap);
+  m = (struct cg_memory){.limit = 1048576, .swap = 2097152};
+  assert_refused(be->set_memory(d, &m, &err), &err,
+                 "linux.resources.memory.swap is not supported: swap accounting is off");
+  /* no cpu files: the controller is not delegated */
+  c = (struct cg_cpu){.shares = 100};
+  assert_refused(be->set_cpu(d, &c, &err), &err, "the cpu controller is not enabled");
+  fake_rm(d);
+}
+
+static const char *const v1_files[] = {
+    "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.swappiness",
+    "memory.oom_control",    "cpu.shares",                 "cpu.cfs_period_us",
+    "cpu.cfs_quota_us",      "cpuset.cpus",                "cpuset.mems",
+    NULL};
+
+static void test_v1_backend_fake(void **state) {
+  (void)state;
+  const struct cg_backend *be = &cg_backend_v1;
+  tote_err *err = NULL;
+  char *d = fake_dir(v1_files);
+  struct cg_memory m = {.limit = 67108864, .reservation = 33554432, .swappiness_set = true,
+                        .swappiness = 0, .disable_oom = true};
+  assert_int_equal(be->set_memory(d, &m, &err), 0);
+  assert_file(d, "memory.limit_in_bytes", "67108864");
+  assert_file(d, "memory.soft_limit_in_bytes", "33554432");
+  assert_file(d, "memory.swappiness", "0");
+  assert_file(d, "memory.oom_control", "1");
+  struct cg_cpu c = {.shares = 512, .quota = -1, .period = 50000};
+  assert_int_equal(be->set_cpu(d, &c, &err), 0);
+  assert_file(d, "cpu.shares", "512");
+  assert_file(d, "cpu.cfs_period_us", "50000");
+  assert_file(d, "cpu.cfs_quota_us", "-1");
+  assert_int_equal(be->set_cpuset(d, "1", NULL, &err), 0);
+  assert_file(d, "cpuset.cpus", "1");
+  assert_file(d, "cpuset.mems", "");
+
+  /* Files this kernel lacks refuse their field, naming it and the reason. */
+  m = (struct cg_memory){.limit = 1048576, .swap = 2097152};
+  assert_refused(be->set_memory(d, &m, &err), &err,
+                 "linux.resources.memory.swap is not supported: swap accounting is off in this "
+                 "kernel");
+  c = (struct cg_cpu){.quota = 5000, .burst = 1000};
+  assert_refused(be->set_cpu(d, &c, &err), &err, "linux.resources.cpu.burst is not supported: ");
+  c = (struct cg_cpu){.rt_period = 100000};
+  assert_refused(be->set_cpu(d, &c, &err), &err,
+                 "linux.resources.cpu.realtimePeriod is not supported: this kernel has no "
+                 "real-time group scheduling");
+  c = (struct cg_cpu){.rt_runtime = 1000};
+  assert_refused(be->set_cpu(d, &c, &err), &err,
+                 "linux.resources.cpu.realtimeRuntime is not supported");
+  c = (struct cg_cpu){.idle = 1};
+  assert_refused(be->set_cpu(d, &c, &err), &err, "linux.resources.cpu.idle is not supported");
+  fake_rm(d);
+
+  /* With the optional files: all written. */
+  static const char *const full[] = {"memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
+                                     "cpu.cfs_quota_us",      "cpu.cfs_burst_us",
+                                     "cpu.rt_period_us",      "cpu.rt_runtime_us",
+                                     "cpu.idle",              "cpu.shares",
+                                     NULL};
+  d = fake_dir(full);
+  m = (struct cg_memory){.limit = 1048576, .swap = 2097152};
+  assert_int_equal(be->set_memory(d, &m, &err), 0);
+  assert_file(d, "memory.limit_in_bytes", "1048576");
+  assert_file(d, "memory.memsw.limit_in_bytes", "2097152");
+  c = (struct cg_cpu){.shares = 10, .quota = 5000, .burst = 1000, .rt_period = 100000,
+                      .rt_runtime = 5000, .idle = 1};
+  assert_int_equal(be->set_cpu(d, &c, &err), 0);
+  assert_file(d, "cpu.cfs_quota_us", "5000");
+  assert_file(d, "cpu.cfs_burst_us", "1000");
+  assert_file(d, "cpu.rt_period_us", "100000");
+  assert_file(d, "cpu.rt_runtime_us", "5000");
+  assert_file(d, "cpu.idle", "1");
+  fake_rm(d);
+  d = fake_dir(full);
+  /* unlimited memory with swap unset: memsw unlimited too (as runc) */
+  m = (struct cg_memory){.limit = -1};
+  assert_int_equal(be->set_memory(d, &m, &err), 0);
+  assert_file(d, "memory.limit_in_bytes", "-1");
+  assert_file(d, "memory.memsw.limit_in_bytes", "-1");
+  fake_rm(d);
+}
+
+static void test_resource_fields(void **state) {
+  (void)state;
+  tote_err *err = NULL;
+  json_t *j = json_loads("{\"memory\": {\"limit\": 100, \"swap\": 200, \"reservation\": 50,"
+                         " \"swappiness\": 0, \"disableOOMKiller\": true},"
+                         " \"cpu\": {\"cpus\": \"0-3\", \"mems\": \"\", \"idle\": 1,"
+                         " \"realtimeRuntime\": -1, \"realtimePeriod\": 10, \"burst\": 7}}",
+                         0, NULL);
+  assert_non_null(j);
+  struct cg_memory m;
+  assert_int_equal(cg_memory_fields(j, &m, &err), 0);
+  assert_int_equal(m.limit, 100);
+  assert_int_equal(m.swap, 200);
+  assert_int_equal(m.reservation, 50);
+  assert_true(m.swappiness_set);
+  assert_int_equal(m.swappiness, 0);
+  assert_true(m.disable_oom);
+  struct cg_cpu c;
+  assert_int_equal(cg_cpu_fields(j, &c, &err), 0);
+  assert_string_equal(c.cpus, "0-3");
+  assert_null(c.mems); /* "" is not set */
+  assert_int_equal(c.idle, 1);
+  assert_int_equal(c.rt_runtime, -1);
+  assert_int_equal(c.rt_period, 10);
+  assert_int_equal(c.burst, 7);
+  json_decref(j);
+  j = json_loads("{\"memory\": {\"swappiness\": null}}", 0, NULL);
+  assert_int_equal(cg_memory_fields(j, &m, &err), 0);
+  assert_false(m.swappiness_set);
+  json_decref(j);
+}
+
 static void test_pid_list(void **state) {
   (void)state;
   pid_t *p = NULL;
@@ -436,9 +715,9 @@ static void test_state_json(void **state) {
       fail_msg("accepted created = [%s]", bad[i]);
     err_free(&err);
   }
-  json_t *cpus = json_loads("{\"cpu\": {\"cpus\": \"0\"}}", 0, NULL);
-  assert_int_equal(cgroup_check_resources(cpus, NULL), -1);
-  json_decref(cpus);
+  json_t *kern = json_loads("{\"memory\": {\"kernel\": 4096}}", 0, NULL);
+  assert_int_equal(cgroup_check_resources(kern, NULL), -1);
+  json_decref(kern);
 }
 
 /* ---------------------------------------------------------------- real */
@@ -620,6 +899,11 @@ static bool exists(const char *p) {
   return stat(p, &st) == 0;
 }
 
+static bool exists_in(const char *dir, const char *file) {
+  _cleanup_free_ char *p = xasprintf("%s/%s", dir, file);
+  return exists(p);
+}
+
 static void test_real_lifecycle(void **state) {
   (void)state;
   need_root();
@@ -722,11 +1006,48 @@ static void test_real_lifecycle(void **state) {
     assert_string_equal(quota, "25000");
     assert_string_equal(period, "50000");
   }
-  res = json_of("{\"cpu\": {\"cpus\": \"0\"}}");
-  assert_int_equal(cgroup_apply_resources(cg, res, &err), -1);
-  assert_non_null(strstr(err->msg, "linux.resources.cpu.cpus is not supported yet"));
-  err_free(&err);
-  json_decref(res);
+  /* cpuset: the parent's first cpu and mem node. */
+  if (cs && !cs->v2) {
+    _cleanup_free_ char *root = cg_read(cs->mount, "cpuset.cpus", &err);
+    assert_non_null(root);
+    char first[16];
+    snprintf(first, sizeof first, "%d", atoi(root));
+    _cleanup_free_ char *text =
+        xasprintf("{\"cpu\": {\"cpus\": \"%s\", \"mems\": \"0\"}}", first);
+    res = json_of(text);
+    OK(cgroup_apply_resources(cg, res, &err_));
+    json_decref(res);
+    _cleanup_free_ char *cpus = read_cg(cg, "cpuset", "cpuset.cpus");
+    assert_string_equal(cpus, first);
+  }
+  /* v1 memory: memsw must stay >= limit at each write, raising and
+   * lowering both. */
+  if (mem && !mem->v2 && exists_in(mem->dir, "memory.memsw.limit_in_bytes")) {
+    static const char *const steps[][2] = {{"67108864", "67108864"},
+                                           {"134217728", "268435456"},
+                                           {"33554432", "33554432"},
+                                           {"67108864", "67108864"}};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+      _cleanup_free_ char *text = xasprintf(
+          "{\"memory\": {\"limit\": %s, \"swap\": %s, \"reservation\": 16777216, "
+          "\"swappiness\": 10}}",
+          steps[i][0], steps[i][1]);
+      res = json_of(text);
+      OK(cgroup_apply_resources(cg, res, &err_));
+      json_decref(res);
+      _cleanup_free_ char *lim = read_cg(cg, "memory", "memory.limit_in_bytes");
+      _cleanup_free_ char *sw = read_cg(cg, "memory", "memory.memsw.limit_in_bytes");
+      assert_string_equal(lim, steps[i][0]);
+      assert_string_equal(sw, steps[i][1]);
+    }
+    _cleanup_free_ char *soft = read_cg(cg, "memory", "memory.soft_limit_in_bytes");
+    _cleanup_free_ char *swp = read_cg(cg, "memory", "memory.swappiness");
+    assert_string_equal(soft, "16777216");
+    assert_string_equal(swp, "10");
+    res = json_of("{\"memory\": {\"limit\": -1}}"); /* both unlimited again */
+    OK(cgroup_apply_resources(cg, res, &err_));
+    json_decref(res);
+  }
 
   /* The state record leads to the same directories. */
   json_t *j = cgroup_to_json(cg);
@@ -899,6 +1220,10 @@ int main(void) {
       cmocka_unit_test(test_resolve_path),
       cmocka_unit_test(test_validate_resources),
       cmocka_unit_test(test_device_rules),
+      cmocka_unit_test(test_conversions),
+      cmocka_unit_test(test_v2_backend_fake),
+      cmocka_unit_test(test_v1_backend_fake),
+      cmocka_unit_test(test_resource_fields),
       cmocka_unit_test(test_pid_list),
       cmocka_unit_test(test_state_json),
       cmocka_unit_test(test_systemd_refused),

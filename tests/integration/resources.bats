@@ -1,0 +1,230 @@
+#!/usr/bin/env bats
+# linux.resources: every field tote applies is read back from the
+# container's own cgroup, and the limits a process can feel (pids, cpu
+# quota, memory) are measured.  The tests read and write only inside the
+# container's cgroup; delete removes it.
+
+load helpers
+
+# cg_dir CONTROLLER PID — the host directory of PID's cgroup in the v1
+# hierarchy holding CONTROLLER (fails when there is none).
+cg_dir() {
+	local ctrls rel dir
+	IFS=: read -r ctrls rel < <(awk -F: -v c="$1" '
+		{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $2 ":" $3 }' \
+		"/proc/$2/cgroup")
+	[ -n "$ctrls" ] || return 1
+	dir=/sys/fs/cgroup/$ctrls$rel
+	[ -d "$dir" ] || return 1
+	echo "$dir"
+}
+
+# need_v1 CONTROLLER... — skip unless each is a mounted v1 hierarchy.
+need_v1() {
+	local c
+	for c; do
+		[ -d "/sys/fs/cgroup/$c" ] && [ "$(stat -f -c %T "/sys/fs/cgroup/$c")" = cgroupfs ] ||
+			skip "no cgroup v1 $c hierarchy"
+	done
+}
+
+# set_resources JSON — linux.resources = JSON.
+set_resources() {
+	update_config '.linux.resources = $r' -- --argjson r "$1"
+}
+
+# create_sleeper RESOURCES — create $ID (sleep 1000) with RESOURCES and set
+# $PID to its init.
+create_sleeper() {
+	set_args sleep 1000
+	set_resources "$1"
+	create_container "$ID"
+	assert_success
+	PID=$(container_pid "$ID")
+	[ -n "$PID" ] && [ "$PID" != 0 ]
+}
+
+# read_cg CONTROLLER FILE — FILE in the container's cgroup of CONTROLLER.
+read_cg() {
+	local dir
+	dir=$(cg_dir "$1" "$PID") || fail "no $1 cgroup for pid $PID"
+	cat "$dir/$2"
+}
+
+has_memsw() { [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; }
+
+@test "memory: limit, reservation, swap, swappiness and disableOOMKiller are applied" {
+	need_v1 memory
+	local swap=null
+	has_memsw && swap=134217728
+	create_sleeper "{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432,
+		\"swap\": $swap, \"swappiness\": 20, \"disableOOMKiller\": true}}"
+	[ "$(read_cg memory memory.limit_in_bytes)" = 67108864 ]
+	[ "$(read_cg memory memory.soft_limit_in_bytes)" = 33554432 ]
+	[ "$(read_cg memory memory.swappiness)" = 20 ]
+	read_cg memory memory.oom_control | grep -qx 'oom_kill_disable 1'
+	if has_memsw; then
+		[ "$(read_cg memory memory.memsw.limit_in_bytes)" = 134217728 ]
+	fi
+}
+
+@test "memory: swap equal to the limit, and -1 (unlimited) swap" {
+	need_v1 memory
+	has_memsw || skip "no swap accounting (memory.memsw.limit_in_bytes)"
+	create_sleeper '{"memory": {"limit": 33554432, "swap": 33554432}}'
+	[ "$(read_cg memory memory.limit_in_bytes)" = 33554432 ]
+	[ "$(read_cg memory memory.memsw.limit_in_bytes)" = 33554432 ]
+	rt delete --force "$ID"
+
+	create_sleeper '{"memory": {"limit": 33554432, "swap": -1}}'
+	[ "$(read_cg memory memory.limit_in_bytes)" = 33554432 ]
+	# -1 reads back as the kernel's "unlimited", far above the limit
+	[ "$(read_cg memory memory.memsw.limit_in_bytes)" -gt 1000000000000 ]
+}
+
+@test "memory: swap below the limit is refused and leaves no cgroup" {
+	need_v1 memory
+	set_args true
+	set_resources '{"memory": {"limit": 67108864, "swap": 33554432}}'
+	create_container "$ID"
+	assert_failure
+	if ! is_runc; then
+		assert_output --partial "linux.resources.memory.swap"
+		assert_output --partial "at least memory.limit"
+	fi
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+}
+
+@test "memory: swappiness above 100 is refused" {
+	set_args true
+	set_resources '{"memory": {"swappiness": 101}}'
+	create_container "$ID"
+	assert_failure
+	if ! is_runc; then
+		assert_output --partial "linux.resources.memory.swappiness must be between 0 and 100"
+	fi
+}
+
+@test "cpu: shares, quota, period, cpus, mems and realtimePeriod are applied" {
+	need_v1 cpu cpuset
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_period_us ] || skip "no real-time group scheduling"
+	create_sleeper '{"cpu": {"shares": 512, "quota": 50000, "period": 200000,
+		"cpus": "0", "mems": "0", "realtimePeriod": 500000}}'
+	[ "$(read_cg cpu cpu.shares)" = 512 ]
+	[ "$(read_cg cpu cpu.cfs_quota_us)" = 50000 ]
+	[ "$(read_cg cpu cpu.cfs_period_us)" = 200000 ]
+	[ "$(read_cg cpu cpu.rt_period_us)" = 500000 ]
+	[ "$(read_cg cpuset cpuset.cpus)" = 0 ]
+	[ "$(read_cg cpuset cpuset.mems)" = 0 ]
+	# the container really runs on cpu 0 only
+	grep -q '^Cpus_allowed_list:[[:space:]]*0$' "/proc/$PID/status"
+}
+
+@test "cpu: without cpus and mems the cpuset cgroup inherits its parent's" {
+	need_v1 cpuset
+	create_sleeper '{}'
+	local dir
+	dir=$(cg_dir cpuset "$PID")
+	[ -n "$(cat "$dir/cpuset.cpus")" ]
+	[ "$(cat "$dir/cpuset.cpus")" = "$(cat "$dir/../cpuset.cpus")" ]
+	[ "$(cat "$dir/cpuset.mems")" = "$(cat "$dir/../cpuset.mems")" ]
+}
+
+@test "cpu: burst is applied" {
+	need_v1 cpu
+	[ -e /sys/fs/cgroup/cpu/cpu.cfs_burst_us ] || skip "no cpu.cfs_burst_us (kernel < 5.14)"
+	skip_if_runc "runc 1.1 does not know cpu.burst and ignores it"
+	create_sleeper '{"cpu": {"quota": 50000, "period": 100000, "burst": 20000}}'
+	[ "$(read_cg cpu cpu.cfs_burst_us)" = 20000 ]
+}
+
+@test "cpu: idle is applied" {
+	need_v1 cpu
+	[ -e /sys/fs/cgroup/cpu/cpu.idle ] || skip "no cpu.idle (kernel < 5.15)"
+	skip_if_runc "runc 1.1 writes cpu.idle only on cgroup v2 and ignores it on v1"
+	create_sleeper '{"cpu": {"shares": 256, "idle": 1}}'
+	[ "$(read_cg cpu cpu.idle)" = 1 ]
+}
+
+@test "cpu: realtimeRuntime beyond the parent's real-time budget fails clearly" {
+	need_v1 cpu
+	[ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no real-time group scheduling"
+	set_args true
+	set_resources '{"cpu": {"realtimePeriod": 1000000, "realtimeRuntime": 2000000}}'
+	create_container "$ID"
+	assert_failure
+	if ! is_runc; then
+		assert_output --partial "linux.resources.cpu.realtimeRuntime"
+		assert_output --partial "more than the period"
+	fi
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+}
+
+@test "cpu: a bad cpus list is refused" {
+	set_args true
+	set_resources '{"cpu": {"cpus": "zero"}}'
+	create_container "$ID"
+	assert_failure
+	if ! is_runc; then
+		assert_output --partial 'linux.resources.cpu.cpus "zero"'
+	fi
+}
+
+@test "fields tote does not apply are still refused by name" {
+	skip_if_runc "runc ignores or applies them"
+	set_args true
+	set_resources '{"memory": {"kernelTCP": 1048576}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial "linux.resources.memory.kernelTCP is not supported"
+}
+
+@test "pids.limit 10 stops a fork loop, and delete removes the processes" {
+	need_v1 pids
+	set_args sh -c 'i=0; while [ $i -lt 20 ]; do sleep 30 & i=$((i + 1)); echo "$i"; done'
+	set_resources '{"pids": {"limit": 10}}'
+	run run_foreground "$ID"
+	assert_failure
+	assert_output --regexp "can't fork|Resource temporarily unavailable"
+	# pid 1 (sh) and at most 9 sleeps: the tenth fork fails
+	local last
+	last=$(grep -E '^[0-9]+$' <<<"$output" | tail -n 1)
+	[ "${last:-0}" -le 9 ]
+	# run deleted the container: its cgroup, and the sleeps, are gone
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+	run pgrep -f '^sleep 30$'
+	assert_failure
+}
+
+@test "cpu quota 20000/100000 holds a busy loop to about a fifth of a CPU" {
+	need_v1 cpuacct
+	set_args sh -c 'while :; do :; done'
+	set_resources '{"cpu": {"quota": 20000, "period": 100000}}'
+	run_detached "$ID"
+	assert_success
+	PID=$(container_pid "$ID")
+	local dir u0 u1 t0 t1
+	dir=$(cg_dir cpuacct "$PID")
+	t0=$(date +%s%N)
+	u0=$(cat "$dir/cpuacct.usage")
+	sleep 2
+	u1=$(cat "$dir/cpuacct.usage")
+	t1=$(date +%s%N)
+	local used=$((u1 - u0)) wall=$((t1 - t0))
+	echo "cpu $used ns in $wall ns" >&2
+	# 0.2 expected; generous bounds for a loaded machine
+	[ $((used * 100 / wall)) -lt 50 ]
+	[ $((used * 100 / wall)) -gt 5 ]
+}
+
+@test "a process growing past memory.limit 32 MiB is OOM-killed (137)" {
+	need_v1 memory
+	local swap=null
+	has_memsw && swap=33554432
+	# $(...) keeps the whole 100 MB in the shell's memory
+	set_args sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}'
+	set_resources "{\"memory\": {\"limit\": 33554432, \"swap\": $swap}}"
+	run run_foreground "$ID"
+	[ "$status" -eq 137 ] || fail "status $status, output: $output"
+	refute_output --partial survived
+}

@@ -97,6 +97,24 @@ int cg_validate_resources(json_t *resources, bool have_v1_devices, struct tote_e
 int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n,
                     struct tote_err **err);
 
+/* ---- cgroup_devbpf.c: device rules on cgroup v2 ---- */
+
+/* One rule decoded: type BPF_DEVCG_DEV_CHAR/BLOCK or 0 (any), major and
+ * minor -1 for any, access BPF_DEVCG_ACC_* bits. */
+struct cg_dev_match {
+  bool allow;
+  int type;
+  int64_t major, minor;
+  int access;
+};
+struct bpf_insn;
+/* The eBPF program for rules (see cgroup_devbpf.c); *out is malloc'd. */
+int cg_devbpf_program(const struct cg_dev_rule *rules, size_t n, struct bpf_insn **out,
+                      size_t *len, struct tote_err **err);
+/* Load it and attach it to the cgroup2 directory dir. */
+int cg_devbpf_attach(const char *dir, const struct cg_dev_rule *rules, size_t n,
+                     struct tote_err **err);
+
 /* ---- cgroup.c: shared helpers ---- */
 
 /* Callers may pass err == NULL ("don't care"); the code below reads

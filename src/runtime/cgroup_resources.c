@@ -346,8 +346,7 @@ int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
   size_t n;
   if (cg_device_rules(json_object_get(res, "devices"), &rules, &n, err) < 0)
     return -1;
-  if (n > 0 && !have_v1_devices)
-    return err_set(err, 0, WHERE ".devices is not supported on cgroup v2 yet");
+  (void)have_v1_devices; /* without v1 devices, cgroup v2 takes them as eBPF */
   return 0;
 }
 
@@ -401,15 +400,18 @@ static int apply_devices(struct cgroup *cg, json_t *res, tote_err **err) {
   if (n == 0)
     return 0;
   struct cg_hier *h = cg_find(cg, "devices");
+  for (size_t i = 0; h == NULL && i < cg->n; i++) /* v2: no devices controller, eBPF */
+    if (cg->h[i].v2)
+      h = &cg->h[i];
   if (h && h->dir == NULL && cg->rootless) {
     /* As runc: device rules are not expected to work rootless. */
     log_debug("rootless: skipping " WHERE ".devices: no writable devices cgroup");
     return 0;
   }
-  if (h == NULL || h->v2)
-    return err_set(err, 0, WHERE ".devices is not supported on cgroup v2 yet");
-  if ((h = target(cg, "devices", WHERE ".devices", err)) == NULL)
-    return -1;
+  if (h == NULL)
+    return err_set(err, ENOENT, WHERE ".devices: no devices cgroup and no cgroup2 hierarchy");
+  if (h->dir == NULL)
+    return err_set(err, EACCES, WHERE ".devices: the %s cgroup is not writable", h->mount);
   return cg_backend_of(h)->set_devices(h->dir, rules, n, err);
 }
 

@@ -44,8 +44,7 @@ static int v2_delegate(const char *dir, tote_err **err) {
 
 static int v2_set_devices(const char *dir, const struct cg_dev_rule *rules, size_t n,
                           tote_err **err) {
-  (void)dir, (void)rules, (void)n;
-  return err_set(err, 0, "linux.resources.devices is not supported on cgroup v2 yet");
+  return cg_devbpf_attach(dir, rules, n, err);
 }
 
 /* A missing interface file means the parent does not delegate the

@@ -2,11 +2,13 @@
 #include "runtime/process.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/ioprio.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/personality.h>
@@ -237,6 +239,27 @@ int process_apply_identity(const struct rt_process *p, tote_err **err) {
   return 0;
 }
 
+/* close_range() may be refused: a seccomp profile installed earlier (no
+ * no_new_privs) that predates it, or an old kernel.  Then one fd at a time. */
+static int cloexec_each_fd(int first, tote_err **err) {
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL)
+    return err_sys(err, "marking fds close-on-exec: close_range refused, /proc/self/fd unreadable");
+  int self = dirfd(d);
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    int fd = atoi(e->d_name);
+    if (e->d_name[0] == '.' || fd < first || fd == self)
+      continue;
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0 && fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) {
+      closedir(d);
+      return err_sys(err, "marking fd %d close-on-exec", fd);
+    }
+  }
+  closedir(d); /* its own fd was O_CLOEXEC */
+  return 0;
+}
+
 int process_exec(const struct rt_process *p, const char *path, int preserve_fds,
                  const struct seccomp_prog *seccomp, tote_err **err) {
   clearenv();
@@ -247,8 +270,9 @@ int process_exec(const struct rt_process *p, const char *path, int preserve_fds,
     return err_sys(err, "setting process.noNewPrivileges");
   /* Nothing of the runtime's may reach the container (CVE-2024-21626): every fd
    * past stdio and the preserved ones closes at exec. */
-  if (syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    return err_sys(err, "marking fds close-on-exec");
+  if (syscall(SYS_close_range, 3 + preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0 &&
+      cloexec_each_fd(3 + preserve_fds, err) < 0)
+    return -1;
   for (int fd = 3; fd < 3 + preserve_fds; fd++) {
     int fl = fcntl(fd, F_GETFD);
     if (fl >= 0)

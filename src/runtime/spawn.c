@@ -105,6 +105,8 @@ int spawn_forward_seccomp(struct spawn *sp, const struct rt_seccomp *s, const ch
     return -1;
   int r = seccomp_send_to_agent(s, fd, sp->child_pid, state_json, err);
   close(fd);
+  if (r == 0)
+    r = sync_send(sp->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, err);
   return r;
 }
 

@@ -77,6 +77,9 @@ int launch_install_seccomp(const struct launch *l, enum seccomp_when when, tote_
   if (r == 0)
     r = unix_send_fd(l->sync_fd, fd, NULL, err);
   close(fd);
+  struct sync_msg m;
+  if (r == 0)
+    r = sync_expect(l->sync_fd, SYNC_SECCOMP_DONE, &m, err);
   return r;
 }
 

@@ -15,11 +15,13 @@
  *   6b    I -> P      SYNC_SECCOMP_FD   only with a SCMP_ACT_NOTIFY filter: the next
  *                                       message carries its listener fd (SCM_RIGHTS),
  *                                       which P hands to the seccomp agent
+ *   6c    P -> I      SYNC_SECCOMP_DONE the agent has it: I may go on (without it, an
+ *                                       exec would run unsupervised)
  *   7     I -> P      SYNC_READY        set up and waiting on exec.fifo (create only)
  *   8     P -> I      SYNC_READY_ACK    state.json written: I may outlive P
  *   any   S/I -> P    SYNC_ERROR        data = message, errnum = errno; the sender exits
  *
- * For exec there are no steps 5-8 (but 6b, when its filter notifies): E
+ * For exec there are no steps 5-8 (but 6b-6c, when its filter notifies): E
  * closes its end on a successful execve (the socket is O_CLOEXEC), so EOF
  * after step 4 means "the process runs".
  * If P dies, S and I see EOF (or are killed by PDEATHSIG) and exit: no
@@ -43,6 +45,7 @@ enum sync_type {
   SYNC_READY_ACK,
   SYNC_ERROR,
   SYNC_SECCOMP_FD,
+  SYNC_SECCOMP_DONE,
 };
 
 struct sync_msg {

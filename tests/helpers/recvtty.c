@@ -26,45 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "recvtty: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	static const char msg[] = "recvtty: timed out\n";
-	if (write(2, msg, sizeof(msg) - 1) < 0) {
-		/* nothing more to do */
-	}
-	_exit(124);
-}
-
-static int listen_on(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	char tmp[sizeof(addr.sun_path)];
-	int fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		die(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket");
-	strcpy(addr.sun_path, tmp);
-	unlink(tmp);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		die("bind");
-	if (listen(fd, 1) < 0)
-		die("listen");
-	if (rename(tmp, path) < 0)
-		die("rename");
-	return fd;
-}
+#include "listen.h"
 
 /* Receive one message; return the first fd passed in SCM_RIGHTS. */
 static int receive_fd(int conn, char *name, size_t namelen)

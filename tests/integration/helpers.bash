@@ -58,7 +58,7 @@ common_setup_file() {
 	export HELPERS_BIN="$BATS_RUN_TMPDIR/helpers-bin"
 	(
 		flock 9
-		if [ ! -x "$HELPERS_BIN/recvtty" ]; then
+		if [ ! -x "$HELPERS_BIN/recvtty" ] || [ ! -x "$HELPERS_BIN/seccomp_agent" ]; then
 			"$REPO/tests/helpers/build.sh" "$HELPERS_BIN" >&2 || exit 1
 		fi
 	) 9>"$BATS_RUN_TMPDIR/.helpers.lock" || return 1
@@ -485,4 +485,43 @@ background() {
 	"$@" <&0 &
 	BG_PID=$!
 	track_pid "$BG_PID"
+}
+
+# moby_seccomp_to_oci FILE [CAPS] — print, as an OCI linux.seccomp object
+# for an x86_64 host, the seccomp profile FILE written in the moby format
+# (docker's default profile, containers-common's
+# /usr/share/containers/seccomp.json): the same selection docker and podman
+# make when they turn such a profile into config.json.
+#   - architectures: SCMP_ARCH_X86_64 and its subArchitectures from archMap
+#     (or the profile's own "architectures" if it has no archMap entry);
+#   - CAPS is a JSON array of capability names, the container's capability
+#     set (default: process.capabilities.bounding of $BUNDLE/config.json);
+#   - a syscalls[] entry is kept only if CAPS has every cap of its
+#     includes.caps and none of its excludes.caps, and its includes.arches
+#     (if any) lists amd64 and its excludes.arches does not;
+#   - includes.minKernel (which containers-common's profile does not use) is
+#     not checked;
+#   - each kept entry keeps only names, action, errnoRet and args; the
+#     profile keeps defaultAction, defaultErrnoRet and flags.  (The "errno"
+#     and "defaultErrno" names are informational: errnoRet is the value.)
+moby_seccomp_to_oci() {
+	local caps=${2:-}
+	[ -n "$caps" ] || caps=$(jq -c '.process.capabilities.bounding // []' "$BUNDLE/config.json") || return 1
+	jq --argjson caps "$caps" '
+		def has_cap($c): $caps | index($c) != null;
+		def arches: [.archMap[]? | select(.architecture == "SCMP_ARCH_X86_64")
+			| [.architecture] + (.subArchitectures // [])] | add // null;
+		{defaultAction}
+		+ (if .defaultErrnoRet != null then {defaultErrnoRet} else {} end)
+		+ {architectures: (arches // .architectures // [])}
+		+ (if (.flags // []) != [] then {flags} else {} end)
+		+ {syscalls: [.syscalls[]
+			| select(all(.includes.caps[]?; has_cap(.)))
+			| select(any(.excludes.caps[]?; has_cap(.)) | not)
+			| select((.includes.arches // []) | length == 0 or index("amd64") != null)
+			| select((.excludes.arches // []) | index("amd64") == null)
+			| {names, action}
+			+ (if .errnoRet != null then {errnoRet} else {} end)
+			+ (if (.args // []) != [] then {args} else {} end)]}
+	' "$1"
 }

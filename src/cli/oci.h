@@ -22,7 +22,7 @@ struct oci_cmd {
 
 extern const struct oci_cmd oci_create_cmd, oci_start_cmd, oci_run_cmd, oci_state_cmd,
     oci_kill_cmd, oci_delete_cmd, oci_list_cmd, oci_ps_cmd, oci_exec_cmd, oci_spec_cmd,
-    oci_features_cmd, oci_pause_cmd, oci_resume_cmd;
+    oci_features_cmd, oci_pause_cmd, oci_resume_cmd, oci_update_cmd, oci_events_cmd;
 
 /* What a verb returns for a usage error (unknown flag, wrong arguments). */
 #define OCI_USAGE_ERROR (-2)

@@ -17,7 +17,8 @@
 static const struct oci_cmd *const commands[] = {
     &oci_create_cmd, &oci_start_cmd,  &oci_run_cmd,      &oci_state_cmd,  &oci_kill_cmd,
     &oci_delete_cmd, &oci_list_cmd,   &oci_ps_cmd,       &oci_exec_cmd,   &oci_spec_cmd,
-    &oci_features_cmd, &oci_pause_cmd, &oci_resume_cmd,  NULL,
+    &oci_features_cmd, &oci_pause_cmd, &oci_resume_cmd,  &oci_update_cmd, &oci_events_cmd,
+    NULL,
 };
 
 struct global_flags {

@@ -91,6 +91,13 @@ int cgroup_kill_all(struct cgroup *cg, int sig, struct tote_err **err);
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct tote_err **err);
 int cgroup_is_frozen(struct cgroup *cg, bool *frozen, struct tote_err **err);
 
+/* Statistics of every controller the cgroup is in, as the "data" object of
+ * runc's stats event (types.Stats: cpu, memory, pids, blkio, hugetlb). */
+json_t *cgroup_stats(struct cgroup *cg, struct tote_err **err);
+/* How many processes the OOM killer has killed in the cgroup (-1 with
+ * ENOENT when no memory controller is there, or the kernel has no counter). */
+int cgroup_oom_kills(struct cgroup *cg, unsigned long long *n, struct tote_err **err);
+
 /* rmdir every directory this cgroup created, deepest first (sub-cgroups the
  * container made inside its own cgroup too); retries briefly on EBUSY while
  * exiting tasks leave.  A parent still used by another container is left. */

@@ -88,14 +88,52 @@ struct cg_dev_rule {
   char text[48]; /* "c 10:229 rw", "b *:* m", "a" */
 };
 
-/* Validate linux.resources (NULL is fine).  have_v1_devices: a v1 devices
- * hierarchy exists; without it a non-empty devices list is refused. */
-int cg_validate_resources(json_t *resources, bool have_v1_devices, struct tote_err **err);
+/* Validate linux.resources (NULL is fine): the config alone, whatever the
+ * host's cgroups. */
+int cg_validate_resources(json_t *resources, struct tote_err **err);
 /* linux.resources.devices -> rules in order.  An "a" rule narrower than
  * "all devices, rwm" becomes one "c" and one "b" rule (the kernel reads a
  * leading "a" as everything).  *out is malloc'd. */
 int cg_device_rules(json_t *devices, struct cg_dev_rule **out, size_t *n,
                     struct tote_err **err);
+
+/* ---- cgroup_blockio.c: linux.resources.blockIO ---- */
+
+enum { CG_THROTTLE_READ_BPS, CG_THROTTLE_WRITE_BPS, CG_THROTTLE_READ_IOPS,
+       CG_THROTTLE_WRITE_IOPS, CG_THROTTLE_COUNT };
+struct cg_blkio_dev {
+  uint64_t major, minor;
+  uint16_t weight, leaf_weight; /* weightDevice; 0 = not set */
+  uint64_t rate;                /* throttle lists */
+};
+struct cg_blockio {
+  uint16_t weight, leaf_weight; /* 0 = not set */
+  struct cg_blkio_dev *weight_dev;
+  size_t n_weight_dev;
+  struct cg_blkio_dev *throttle[CG_THROTTLE_COUNT];
+  size_t n_throttle[CG_THROTTLE_COUNT];
+};
+int cg_blockio_fields(json_t *resources, struct cg_blockio *b, struct tote_err **err);
+void cg_blockio_free(struct cg_blockio *b);
+bool cg_blockio_is_set(const struct cg_blockio *b);
+/* Write b into dir of the blkio (v1) or io (v2) controller. */
+int cg_blockio_apply(const char *dir, bool v2, const struct cg_blockio *b, struct tote_err **err);
+/* blkio weight 10..1000 -> v2 io.weight 1..10000, as runc converts it. */
+uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
+
+/* ---- cgroup_hugetlb.c, cgroup_unified.c, cgroup_net.c ---- */
+
+/* "2MB" -> 2048 (kB); 0 if malformed. */
+uint64_t cg_hugepage_kb(const char *size);
+int cg_hugetlb_check(json_t *resources, struct tote_err **err);
+int cg_hugetlb_apply(const char *dir, bool v2, json_t *resources, struct tote_err **err);
+int cg_unified_check(json_t *resources, struct tote_err **err);
+int cg_unified_apply(const char *dir, json_t *resources, struct tote_err **err);
+int cg_net_check(json_t *resources, struct tote_err **err);
+bool cg_net_class_set(json_t *resources);
+bool cg_net_prio_set(json_t *resources);
+int cg_net_class_apply(const char *dir, json_t *resources, struct tote_err **err);
+int cg_net_prio_apply(const char *dir, json_t *resources, struct tote_err **err);
 
 /* ---- cgroup_devbpf.c: device rules on cgroup v2 ---- */
 
@@ -163,6 +201,8 @@ struct cg_cpu {
   const char *mems;
 };
 
+struct cg_stats;
+
 struct cg_backend {
   const char *name;
   /* Prepare a directory tote just created (v1 cpuset: copy cpus/mems from
@@ -184,6 +224,14 @@ struct cg_backend {
   int (*is_frozen)(const char *dir, bool *frozen, struct tote_err **err);
   /* Kill everything at once (cgroup.kill); 1 when done, 0 when unsupported. */
   int (*kill_all)(const char *dir, struct tote_err **err);
+  /* Add what dir's files say about controller ("cpu", "cpuacct", "memory",
+   * "pids", "blkio", "io", "hugetlb") to *s; a missing file leaves its
+   * fields unset (cgroup_stats.c). */
+  int (*stats)(const char *dir, const char *controller, struct cg_stats *s,
+               struct tote_err **err);
+  /* The memory controller's OOM kill counter (v1 memory.oom_control, v2
+   * memory.events "oom_kill"). */
+  int (*oom_kills)(const char *dir, uint64_t *n, struct tote_err **err);
 };
 
 extern const struct cg_backend cg_backend_v1;
@@ -208,5 +256,101 @@ void cg_fmt_max(char *buf, size_t size, int64_t v);
  * validated resources first). */
 int cg_memory_fields(json_t *resources, struct cg_memory *m, struct tote_err **err);
 int cg_cpu_fields(json_t *resources, struct cg_cpu *c, struct tote_err **err);
+
+/* ---- cgroup_stats.c: runc's types.Stats, filled from cgroup files ---- */
+
+struct cg_u64v {
+  uint64_t *v;
+  size_t n;
+};
+
+/* One value of blkio.throttle.io_service_bytes / io.stat. */
+struct cg_blkio_entry {
+  uint64_t major, minor;
+  char op[16]; /* "Read", "Write", "Total"... */
+  uint64_t value;
+};
+
+struct cg_blkio_list {
+  struct cg_blkio_entry *e;
+  size_t n;
+};
+
+/* runc's MemoryEntry: limit and failcnt always printed, usage and max when
+ * non-zero. */
+struct cg_mem_entry {
+  uint64_t limit, usage, max, failcnt;
+};
+
+struct cg_kv {
+  char *key;
+  uint64_t value;
+};
+
+struct cg_hugetlb {
+  char size[16]; /* "2MB", "1GB" */
+  uint64_t usage, max, failcnt;
+};
+
+/* What `events` reports; runc prints zero values of most fields as absent
+ * (omitempty), and so does cg_stats_json. */
+struct cg_stats {
+  uint64_t cpu_total, cpu_kernel, cpu_user; /* ns */
+  struct cg_u64v percpu, percpu_kernel, percpu_user;
+  uint64_t periods, throttled_periods, throttled_time; /* throttled_time in ns */
+  uint64_t mem_cache;
+  struct cg_mem_entry mem_usage, mem_swap, mem_kernel, mem_kernel_tcp;
+  struct cg_kv *raw; /* memory.stat */
+  size_t nraw;
+  uint64_t pids_current, pids_limit; /* limit 0 = none */
+  struct cg_blkio_list io_bytes, io_serviced;
+  struct cg_hugetlb *hugetlb;
+  size_t nhugetlb;
+};
+
+void cg_stats_free(struct cg_stats *s);
+/* The value of key in a flat keyed file ("key value" lines): 0, or -1 when
+ * absent or not a number. */
+int cg_kv_get(const char *text, const char *key, uint64_t *out);
+/* Every "key value" line into s->raw (memory.stat). */
+void cg_parse_memory_stat(const char *text, struct cg_stats *s);
+/* Space-separated numbers (cpuacct.usage_percpu). */
+void cg_parse_u64_list(const char *text, struct cg_u64v *out);
+/* v1 cpuacct.stat "user N\nsystem N" in clock ticks into ns. */
+void cg_parse_cpuacct_stat(const char *text, long clk_tck, struct cg_stats *s);
+/* v1 blkio "MAJ:MIN Op VALUE" lines; the "Total N" line is skipped. */
+void cg_parse_blkio_v1(const char *text, struct cg_blkio_list *out);
+/* v2 io.stat: rbytes/wbytes into io_bytes and rios/wios into io_serviced,
+ * as op "Read" and "Write" (as runc). */
+void cg_parse_io_stat(const char *text, struct cg_stats *s);
+/* v2 cpu.stat (usage_usec, user_usec, system_usec, nr_periods,
+ * nr_throttled, throttled_usec) into ns fields. */
+void cg_parse_cpu_stat_v2(const char *text, struct cg_stats *s);
+/* A limit file: "max" (v2) -> max_value, a number -> itself. */
+uint64_t cg_parse_limit(const char *text, uint64_t max_value);
+/* "2MB" for 2048 kB, "1GB" for 1048576 kB, "64KB" for 64 kB (runc's names). */
+void cg_hugepage_name(uint64_t kb, char *buf, size_t size);
+/* The "data" object of runc's stats event. */
+json_t *cg_stats_json(const struct cg_stats *s);
+int cg_v1_stats(const char *dir, const char *controller, struct cg_stats *s,
+                struct tote_err **err);
+int cg_v2_stats(const char *dir, const char *controller, struct cg_stats *s,
+                struct tote_err **err);
+int cg_v1_oom_kills(const char *dir, uint64_t *n, struct tote_err **err);
+int cg_v2_oom_kills(const char *dir, uint64_t *n, struct tote_err **err);
+
+/* ---- cgroup_resources.c: update ---- */
+
+/* linux.resources for `update`: old with delta laid over it, section by
+ * section (memory, cpu, pids...).  A 0 or "" in delta means "unchanged",
+ * as in runc (memory.swappiness 0 is kept: it is a real value); devices in
+ * delta are ignored (runc does not update them).  *effective (may be NULL)
+ * gets what must be written to the cgroup: delta without the unchanged
+ * fields, with memory limit and swap, and cpu quota and period, completed
+ * from the merged value when one of the pair is given (the kernel checks
+ * them together).  Returns a new reference, NULL with *err on a delta that
+ * is not an object. */
+json_t *cg_merge_resources(json_t *old, json_t *delta, json_t **effective,
+                           struct tote_err **err);
 
 #endif

@@ -40,23 +40,11 @@ static const struct refused memory_refused[] = {
     {"useHierarchy", true},
     {"checkBeforeUpdate", true},
 };
-static const struct refused blockio_refused[] = {
-    {"weight", true},
-    {"leafWeight", true},
-    {"weightDevice", true},
-    {"throttleReadBpsDevice", true},
-    {"throttleWriteBpsDevice", true},
-    {"throttleReadIOPSDevice", true},
-    {"throttleWriteIOPSDevice", true},
-};
-static const struct refused network_refused[] = {{"classID", true}, {"priorities", true}};
 
 #define FIELDS(a) a, sizeof a / sizeof a[0]
 static const struct section sections[] = {
     {"memory", FIELDS(memory_refused)},
-    {"blockIO", FIELDS(blockio_refused)},   {"network", FIELDS(network_refused)},
-    {"hugepageLimits", NULL, 0},            {"rdma", NULL, 0},
-    {"unified", NULL, 0},
+    {"rdma", NULL, 0},
 };
 
 static bool is_empty(json_t *v, bool zero_unset) {
@@ -327,7 +315,7 @@ static bool cpu_is_set(const struct cg_cpu *c) {
          c->idle;
 }
 
-int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
+int cg_validate_resources(json_t *res, tote_err **err) {
   if (res == NULL || json_is_null(res))
     return 0;
   if (!json_is_object(res))
@@ -342,34 +330,23 @@ int cg_validate_resources(json_t *res, bool have_v1_devices, tote_err **err) {
   if (pids_limit(res, &set, &v, err) < 0 || cg_memory_fields(res, &mem, err) < 0 ||
       cg_cpu_fields(res, &cpu, err) < 0)
     return -1;
+  struct cg_blockio bio;
+  int r = cg_blockio_fields(res, &bio, err);
+  cg_blockio_free(&bio);
+  if (r < 0 || cg_hugetlb_check(res, err) < 0 || cg_unified_check(res, err) < 0 ||
+      cg_net_check(res, err) < 0)
+    return -1;
   _cleanup_free_ struct cg_dev_rule *rules = NULL;
   size_t n;
   if (cg_device_rules(json_object_get(res, "devices"), &rules, &n, err) < 0)
     return -1;
-  (void)have_v1_devices; /* without v1 devices, cgroup v2 takes them as eBPF */
   return 0;
-}
-
-static bool have_v1_devices(const struct cg_hier *h, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (!h[i].v2 && cg_hier_has(&h[i], "devices"))
-      return true;
-  return false;
 }
 
 int cgroup_check_resources(json_t *resources, tote_err **err) {
   CG_ERR_GUARD(err);
-  struct cg_hier *h = NULL;
-  size_t n = 0;
-  tote_err *ignored = NULL;
-  /* No cgroup fs here: judge the config alone; cgroup_create will say what
-   * is missing. */
-  bool v1_devices = true;
-  if (cg_detect(&h, &n, &ignored) == 0)
-    v1_devices = have_v1_devices(h, n);
-  err_free(&ignored);
-  cg_hiers_free(h, n);
-  return cg_validate_resources(resources, v1_devices, err);
+  /* What this host's hierarchies cannot do, cgroup_create and the backends say. */
+  return cg_validate_resources(resources, err);
 }
 
 /* ---- applying ---- */
@@ -415,9 +392,51 @@ static int apply_devices(struct cgroup *cg, json_t *res, tote_err **err) {
   return cg_backend_of(h)->set_devices(h->dir, rules, n, err);
 }
 
+/* blkio on v1, io on v2: cgroup_blockio.c knows both files. */
+static int apply_blockio(struct cgroup *cg, json_t *res, tote_err **err) {
+  struct cg_blockio bio;
+  int r = cg_blockio_fields(res, &bio, err);
+  if (r == 0 && cg_blockio_is_set(&bio)) {
+    struct cg_hier *h = target(cg, cg_find(cg, "blkio") ? "blkio" : "io", WHERE ".blockIO", err);
+    r = h ? cg_blockio_apply(h->dir, h->v2, &bio, err) : -1;
+  }
+  cg_blockio_free(&bio);
+  return r;
+}
+
+/* The cgroup2 hierarchy, for linux.resources.unified (NULL: pure v1). */
+static struct cg_hier *v2_hier(struct cgroup *cg) {
+  for (size_t i = 0; i < cg->n; i++)
+    if (cg->h[i].v2)
+      return &cg->h[i];
+  return NULL;
+}
+
+static int apply_others(struct cgroup *cg, json_t *res, tote_err **err) {
+  struct cg_hier *h;
+  if (json_array_size(json_object_get(res, "hugepageLimits")) > 0 &&
+      ((h = target(cg, "hugetlb", WHERE ".hugepageLimits", err)) == NULL ||
+       cg_hugetlb_apply(h->dir, h->v2, res, err) < 0))
+    return -1;
+  if (cg_net_class_set(res) && ((h = target(cg, "net_cls", WHERE ".network.classID", err)) ==
+                                    NULL || cg_net_class_apply(h->dir, res, err) < 0))
+    return -1;
+  if (cg_net_prio_set(res) && ((h = target(cg, "net_prio", WHERE ".network.priorities", err)) ==
+                                   NULL || cg_net_prio_apply(h->dir, res, err) < 0))
+    return -1;
+  if (json_object_size(json_object_get(res, "unified")) > 0) {
+    if ((h = v2_hier(cg)) == NULL)
+      return err_set(err, 0, WHERE ".unified needs cgroup v2, and this host has only v1");
+    if (h->dir == NULL)
+      return err_set(err, EACCES, WHERE ".unified: the %s cgroup is not writable", h->mount);
+    return cg_unified_apply(h->dir, res, err);
+  }
+  return 0;
+}
+
 int cgroup_apply_resources(struct cgroup *cg, json_t *res, tote_err **err) {
   CG_ERR_GUARD(err);
-  if (cg_validate_resources(res, true, err) < 0)
+  if (cg_validate_resources(res, err) < 0)
     return -1;
   if (res == NULL || json_is_null(res))
     return 0;
@@ -456,5 +475,79 @@ int cgroup_apply_resources(struct cgroup *cg, json_t *res, tote_err **err) {
         cg_backend_of(h)->set_cpu(h->dir, &cpu, err) < 0)
       return -1;
   }
-  return 0;
+  return apply_blockio(cg, res, err) < 0 || apply_others(cg, res, err) < 0 ? -1 : 0;
+}
+
+/* ---- update ---- */
+
+/* 0 and "" in an update mean "leave as is" (runc); swappiness 0 is real. */
+static bool unchanged(const char *section, const char *key, json_t *v) {
+  if (json_is_null(v))
+    return true;
+  if (strcmp(section, "memory") == 0 && strcmp(key, "swappiness") == 0)
+    return false;
+  return (json_is_integer(v) && json_integer_value(v) == 0) ||
+         (json_is_string(v) && json_string_length(v) == 0);
+}
+
+/* Copy key of from into to, if from has it set (non-zero). */
+static void complete(json_t *to, json_t *from, const char *key) {
+  json_t *v = json_object_get(from, key);
+  if (json_object_get(to, key) == NULL && v && !unchanged("", key, v))
+    json_object_set(to, key, v);
+}
+
+json_t *cg_merge_resources(json_t *old, json_t *delta, json_t **effective, tote_err **err) {
+  if (delta == NULL || !json_is_object(delta)) {
+    err_set(err, 0, WHERE " must be an object");
+    return NULL;
+  }
+  json_t *merged = json_is_object(old) ? json_deep_copy(old) : json_object();
+  json_t *eff = json_object();
+  const char *section;
+  json_t *v;
+  json_object_foreach(delta, section, v) {
+    if (strcmp(section, "devices") == 0)
+      continue; /* as runc: update does not touch the device rules */
+    if (!json_is_object(v)) {
+      if (!json_is_null(v)) {
+        json_object_set(merged, section, v);
+        json_object_set(eff, section, v);
+      }
+      continue;
+    }
+    json_t *m = json_object_get(merged, section);
+    if (!json_is_object(m)) {
+      m = json_object();
+      json_object_set_new(merged, section, m);
+    }
+    json_t *e = json_object();
+    const char *key;
+    json_t *fv;
+    json_object_foreach(v, key, fv) {
+      if (unchanged(section, key, fv))
+        continue;
+      json_object_set(m, key, fv);
+      json_object_set(e, key, fv);
+    }
+    if (json_object_size(e))
+      json_object_set(eff, section, e);
+    json_decref(e);
+  }
+  /* Pairs the kernel checks against each other go together. */
+  json_t *mem = json_object_get(eff, "memory");
+  if (mem && (json_object_get(mem, "limit") || json_object_get(mem, "swap"))) {
+    complete(mem, json_object_get(merged, "memory"), "limit");
+    complete(mem, json_object_get(merged, "memory"), "swap");
+  }
+  json_t *cpu = json_object_get(eff, "cpu");
+  if (cpu && (json_object_get(cpu, "quota") || json_object_get(cpu, "period"))) {
+    complete(cpu, json_object_get(merged, "cpu"), "quota");
+    complete(cpu, json_object_get(merged, "cpu"), "period");
+  }
+  if (effective)
+    *effective = eff;
+  else
+    json_decref(eff);
+  return merged;
 }

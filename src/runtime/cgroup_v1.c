@@ -268,4 +268,6 @@ const struct cg_backend cg_backend_v1 = {
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,
     .kill_all = v1_kill_all,
+    .stats = cg_v1_stats,
+    .oom_kills = cg_v1_oom_kills,
 };

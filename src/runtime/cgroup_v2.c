@@ -255,4 +255,6 @@ const struct cg_backend cg_backend_v2 = {
     .freeze = v2_freeze,
     .is_frozen = v2_is_frozen,
     .kill_all = v2_kill_all,
+    .stats = cg_v2_stats,
+    .oom_kills = cg_v2_oom_kills,
 };

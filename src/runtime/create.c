@@ -364,12 +364,7 @@ static int start_locked(struct rt_state *st, tote_err **err) {
 }
 
 int rt_start(const struct rt_context *ctx, const char *id, tote_err **err) {
-  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0) {
-    err_free(err);
-    return err_set(err, 0, "container %s does not exist", id);
-  }
-  struct rt_state *st = state_load(rootfd, id, err);
+  struct rt_state *st = state_load_by_id(ctx->root, id, err);
   if (st == NULL)
     return -1;
   int r = start_locked(st, err);

@@ -65,10 +65,7 @@ static int open_container_ns(pid_t pid, struct launch *l, tote_err **err) {
 
 struct rt_process *rt_exec_base_process(const struct rt_context *ctx, const char *id,
                                         tote_err **err) {
-  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0)
-    return err_free(err), err_set(err, 0, "container %s does not exist", id), NULL;
-  struct rt_state *st = state_load(rootfd, id, err);
+  struct rt_state *st = state_load_by_id(ctx->root, id, err);
   if (st == NULL)
     return NULL;
   struct rt_config *c = config_load(st->dirfd, "config.json", err);
@@ -151,10 +148,7 @@ static int console_for_exec(const struct rt_exec_opts *o, int *console_fd, int *
 
 int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exit_code,
             tote_err **err) {
-  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0)
-    return err_free(err), err_set(err, 0, "container %s does not exist", o->id);
-  struct rt_state *st = state_load(rootfd, o->id, err);
+  struct rt_state *st = state_load_by_id(ctx->root, o->id, err);
   if (st == NULL)
     return -1;
   enum rt_status s = state_status(st);

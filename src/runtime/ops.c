@@ -17,13 +17,7 @@
 #include "util/xalloc.h"
 
 static struct rt_state *load(const struct rt_context *ctx, const char *id, tote_err **err) {
-  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0) {
-    err_free(err);
-    err_set(err, 0, "container %s does not exist", id);
-    return NULL;
-  }
-  return state_load(rootfd, id, err);
+  return state_load_by_id(ctx->root, id, err);
 }
 
 json_t *rt_state(const struct rt_context *ctx, const char *id, tote_err **err) {
@@ -70,12 +64,10 @@ static void wait_gone(const struct rt_state *st) {
 }
 
 int rt_delete(const struct rt_context *ctx, const char *id, bool force, tote_err **err) {
-  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, err);
-  if (rootfd < 0) {
-    err_free(err);
-    return err_set(err, 0, "container %s does not exist", id);
-  }
-  struct rt_state *st = state_load(rootfd, id, err);
+  /* the root stays open: the state directory is removed from it */
+  _cleanup_close_ int rootfd = state_open_root(ctx->root, false, NULL);
+  struct rt_state *st = rootfd < 0 ? state_load_by_id(ctx->root, id, err)
+                                   : state_load(rootfd, id, err);
   if (st == NULL)
     return -1;
   enum rt_status s = state_status(st);

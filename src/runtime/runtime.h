@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "runtime/config.h"
@@ -56,5 +57,28 @@ struct rt_process *rt_exec_base_process(const struct rt_context *ctx, const char
                                         struct tote_err **err);
 int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exit_code,
             struct tote_err **err);
+
+/* Change the resources of a created, running or paused container:
+ * resources is a linux.resources object laid over the one the container has
+ * (0 and "" leave a field as is, as runc).  The whole result is checked as
+ * create checks it, only what changes is written to the cgroup, and the
+ * stored config.json then records the result. */
+int rt_update(const struct rt_context *ctx, const char *id, json_t *resources,
+              struct tote_err **err);
+/* A byte count as runc's flags take it (Docker's RAMInBytes): "1048576",
+ * "64m", "1.5g", "512KiB", "2 GB" (binary units: k m g t p, optional i and
+ * b).  -1 on a malformed one. */
+int rt_parse_mem_size(const char *s, int64_t *out);
+
+/* The container's statistics: runc's stats event ({"type": "stats", "id",
+ * "data"}). */
+json_t *rt_stats(const struct rt_context *ctx, const char *id, struct tote_err **err);
+/* Called with each event; a -1 return stops rt_events with that error. */
+typedef int (*rt_event_fn)(json_t *event, void *arg, struct tote_err **err);
+/* Report a stats event every interval_ms and an {"type": "oom"} event when
+ * the OOM killer kills in the container's cgroup, until the container stops
+ * (then 0).  The container's state is not locked meanwhile. */
+int rt_events(const struct rt_context *ctx, const char *id, long interval_ms, rt_event_fn fn,
+              void *arg, struct tote_err **err);
 
 #endif

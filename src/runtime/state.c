@@ -258,3 +258,13 @@ int state_remove_dir(int rootfd, const char *id, tote_err **err) {
     return err_sys(err, "removing the state of %s", id);
   return 0;
 }
+
+struct rt_state *state_load_by_id(const char *root, const char *id, tote_err **err) {
+  _cleanup_close_ int rootfd = state_open_root(root, false, err);
+  if (rootfd < 0) {
+    err_free(err);
+    err_set(err, 0, "container %s does not exist", id);
+    return NULL;
+  }
+  return state_load(rootfd, id, err);
+}

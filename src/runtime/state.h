@@ -42,6 +42,9 @@ int state_open_root(const char *root, bool create, struct tote_err **err);
 int state_create_dir(int rootfd, const char *id, struct tote_err **err);
 /* Open and lock an existing container; "container ID does not exist" otherwise. */
 struct rt_state *state_load(int rootfd, const char *id, struct tote_err **err);
+/* The same from the state root's path; a root that cannot be opened means
+ * the container does not exist. */
+struct rt_state *state_load_by_id(const char *root, const char *id, struct tote_err **err);
 int state_save(const struct rt_state *st, struct tote_err **err);
 enum rt_status state_status(const struct rt_state *st);
 json_t *state_to_oci_json(const struct rt_state *st, enum rt_status status);

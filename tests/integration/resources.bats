@@ -179,6 +179,71 @@ has_memsw() { [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; }
 	assert_output --partial "linux.resources.memory.kernelTCP is not supported"
 }
 
+# whole_disk — "MAJOR:MINOR" of a whole block device (not loop, ram or zram).
+whole_disk() {
+	local d
+	for d in /sys/block/*; do
+		case ${d##*/} in loop* | ram* | zram*) continue ;; esac
+		[ -e "$d/dev" ] && cat "$d/dev" && return 0
+	done
+	return 1
+}
+
+@test "blockIO: read and write throttles, bytes and IOPS, are applied" {
+	need_v1 blkio
+	local dev maj min
+	dev=$(whole_disk) || skip "no whole block device"
+	maj=${dev%:*} min=${dev#*:}
+	create_sleeper "{\"blockIO\": {
+		\"throttleReadBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 1048576}],
+		\"throttleWriteBpsDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 2097152}],
+		\"throttleReadIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 300}],
+		\"throttleWriteIOPSDevice\": [{\"major\": $maj, \"minor\": $min, \"rate\": 200}]}}"
+	[ "$(read_cg blkio blkio.throttle.read_bps_device)" = "$dev 1048576" ]
+	[ "$(read_cg blkio blkio.throttle.write_bps_device)" = "$dev 2097152" ]
+	[ "$(read_cg blkio blkio.throttle.read_iops_device)" = "$dev 300" ]
+	[ "$(read_cg blkio blkio.throttle.write_iops_device)" = "$dev 200" ]
+}
+
+@test "blockIO: weight is applied where the cgroup has a weight file" {
+	need_v1 blkio
+	create_sleeper '{"blockIO": {"weight": 300}}'
+	local dir
+	dir=$(cg_dir blkio "$PID")
+	if [ -e "$dir/blkio.weight" ]; then
+		[ "$(cat "$dir/blkio.weight")" = 300 ]
+	else
+		[ -e "$dir/blkio.bfq.weight" ] || fail "create succeeded without a weight file"
+		# blkio.bfq.weight reads "default 300" on some kernels, "300" on others
+		[[ "$(cat "$dir/blkio.bfq.weight")" =~ (^|[[:space:]])300$ ]]
+	fi
+}
+
+@test "blockIO: a throttle on a device that is not a whole disk fails and leaves nothing" {
+	need_v1 blkio
+	set_args true
+	set_resources '{"blockIO": {"throttleReadBpsDevice": [{"major": 7, "minor": 250, "rate": 5}]}}'
+	create_container "$ID"
+	assert_failure
+	if ! is_runc; then
+		assert_output --partial "linux.resources.blockIO.throttleReadBpsDevice"
+	fi
+	run rt state "$ID"
+	assert_failure
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+}
+
+@test "blockIO: leafWeight, gone with CFQ, is refused by name" {
+	skip_if_runc "runc ignores a leafWeight it cannot write"
+	need_v1 blkio
+	[ ! -e /sys/fs/cgroup/blkio/blkio.leaf_weight ] || skip "this kernel has leaf weights"
+	set_args true
+	set_resources '{"blockIO": {"leafWeight": 300}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial "linux.resources.blockIO.leafWeight is not supported"
+}
+
 @test "pids.limit 10 stops a fork loop, and delete removes the processes" {
 	need_v1 pids
 	set_args sh -c 'i=0; while [ $i -lt 20 ]; do sleep 30 & i=$((i + 1)); echo "$i"; done'
@@ -227,4 +292,59 @@ has_memsw() { [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; }
 	run run_foreground "$ID"
 	[ "$status" -eq 137 ] || fail "status $status, output: $output"
 	refute_output --partial survived
+}
+
+@test "unified: v2 interface files are written in the container's cgroup2 cgroup" {
+	skip_if_runc "runc 1.1 refuses unified on a hybrid host"
+	local mnt
+	mnt=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	[ -n "$mnt" ] || skip "no cgroup2 mount"
+	# cgroup.max.* are core files: every cgroup2 cgroup has them
+	create_sleeper '{"unified": {"cgroup.max.depth": "3", "cgroup.max.descendants": "7"}}'
+	local rel
+	rel=$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID/cgroup")
+	[ "$(cat "$mnt$rel/cgroup.max.depth")" = 3 ]
+	[ "$(cat "$mnt$rel/cgroup.max.descendants")" = 7 ]
+}
+
+@test "unified: a file of a controller the cgroup lacks, or cgroup.procs, is refused by name" {
+	skip_if_runc "runc's wording differs"
+	set_args true
+	set_resources '{"unified": {"cgroup.procs": "1"}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial 'linux.resources.unified: cgroup.procs is not a resource'
+	grep -q -w io /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null && skip "io is enabled here"
+	set_resources '{"unified": {"io.weight": "default 100"}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial 'linux.resources.unified["io.weight"]'
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+}
+
+@test "hugepageLimits and network: applied where their controller is, else refused by name" {
+	local r
+	for r in '{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}' \
+		'{"network": {"classID": 1048577, "priorities": [{"name": "lo", "priority": 5}]}}'; do
+		set_args sleep 1000
+		set_resources "$r"
+		create_container "$ID"
+		if [ "$status" -eq 0 ]; then
+			PID=$(container_pid "$ID")
+			case $r in
+			*hugepage*) [ "$(read_cg hugetlb hugetlb.2MB.limit_in_bytes 2>/dev/null ||
+				cat "$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)$(awk -F: '$1 == "0" { print $3 }' "/proc/$PID/cgroup")/hugetlb.2MB.max")" = 4194304 ] ;;
+			*) [ "$(read_cg net_cls net_cls.classid)" = 1048577 ]
+			   read_cg net_prio net_prio.ifpriomap | grep -qx 'lo 5' ;;
+			esac
+			rt delete --force "$ID"
+		else
+			is_runc && continue
+			case $r in
+			*hugepage*) assert_output --partial "linux.resources.hugepageLimits" ;;
+			*) assert_output --partial "linux.resources.network" ;;
+			esac
+			[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+		fi
+	done
 }

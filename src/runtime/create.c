@@ -16,6 +16,7 @@
 #include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/hooks.h"
+#include "runtime/rootfs.h"
 #include "runtime/runtime.h"
 #include "runtime/spawn.h"
 #include "runtime/state.h"
@@ -42,6 +43,7 @@ struct creation {
   int console_fd;   /* to the container (console socket or our socketpair end) */
   int relay_fd;     /* foreground terminal: where we receive the master */
   struct seccomp_prog seccomp; /* built from linux.seccomp, if any */
+  int *mount_fds;   /* idmap mounts made here for a container with a user namespace */
 };
 
 static int load_bundle(struct creation *cr, tote_err **err) {
@@ -181,6 +183,7 @@ static void fill_launch(struct creation *cr, struct launch *l, int fifo_fd) {
   l->no_new_keyring = cr->o->no_new_keyring;
   l->preserve_fds = cr->o->preserve_fds;
   l->seccomp = cr->seccomp.insns ? &cr->seccomp : NULL;
+  l->mount_fds = cr->mount_fds;
   for (int t = 0; t < RT_NS_COUNT; t++)
     l->ns_fds[t] = -1;
   for (int t = 0; t < RT_NS_COUNT; t++) {
@@ -265,11 +268,37 @@ static int setup_console(struct creation *cr, bool foreground, tote_err **err) {
   return 0;
 }
 
+/* Inside a new user namespace the kernel refuses to idmap a mount of the
+ * host's: make those trees here, with the host's privileges (rootfs.h). */
+static int open_idmap_mounts(struct creation *cr, tote_err **err) {
+  const struct rt_config *c = cr->config;
+  bool any = false;
+  for (size_t i = 0; i < c->n_mounts; i++)
+    any |= c->mounts[i].idmap;
+  if (!any || !c->ns[RT_NS_USER].present)
+    return 0;
+  cr->mount_fds = xcalloc_array(c->n_mounts, sizeof *cr->mount_fds);
+  for (size_t i = 0; i < c->n_mounts; i++)
+    cr->mount_fds[i] = -1;
+  _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (here < 0 || chdir(cr->bundle) < 0) /* sources are relative to the bundle */
+    return err_sys(err, "changing to the bundle %s", cr->bundle);
+  int r = 0;
+  for (size_t i = 0; i < c->n_mounts && r == 0; i++)
+    if (c->mounts[i].idmap && (cr->mount_fds[i] = rootfs_open_mount_source(c, &c->mounts[i], err)) < 0)
+      r = -1;
+  if (fchdir(here) < 0 && r == 0)
+    r = err_sys(err, "changing back to the working directory");
+  return r;
+}
+
 static int do_create(struct creation *cr, bool foreground, tote_err **err) {
   if (state_validate_id(cr->o->id, err) < 0 || load_bundle(cr, err) < 0 ||
       check_config(cr, err) < 0 || setup_console(cr, foreground, err) < 0)
     return -1;
   if (cr->config->seccomp && seccomp_compile(cr->config->seccomp, &cr->seccomp, err) < 0)
+    return -1;
+  if (open_idmap_mounts(cr, err) < 0)
     return -1;
   if (make_state_dir(cr, err) < 0 || make_cgroup(cr, err) < 0)
     return -1;
@@ -312,6 +341,10 @@ static void creation_free(struct creation *cr) {
     close(cr->rootfd);
   cgroup_free(cr->cg);
   seccomp_prog_free(&cr->seccomp);
+  for (size_t i = 0; cr->mount_fds && i < cr->config->n_mounts; i++)
+    if (cr->mount_fds[i] >= 0)
+      close(cr->mount_fds[i]);
+  free(cr->mount_fds);
   config_free(cr->config);
   free(cr->config_text);
   free(cr->bundle);

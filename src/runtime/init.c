@@ -99,6 +99,7 @@ static struct rootfs_ctx rootfs_ctx(const struct launch *l) {
       .config = l->config,
       .rootfs = l->rootfs,
       .in_new_userns = l->config->ns[RT_NS_USER].present,
+      .mount_fds = l->mount_fds,
       .new_cgroupns = l->config->ns[RT_NS_CGROUP].present && !l->config->ns[RT_NS_CGROUP].path,
       .cgroup_path = l->cgroup_path,
   };

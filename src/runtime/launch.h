@@ -29,6 +29,7 @@ struct launch {
   bool is_exec;
   int preserve_fds;
   const struct seccomp_prog *seccomp; /* the filter to install, or NULL */
+  const int *mount_fds;             /* rootfs_ctx.mount_fds (idmap mounts in a new userns) */
 };
 
 /* The stage process: join and create namespaces, then clone the container

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,8 +19,16 @@
 /* The helper child: it lives until `hold` is closed, so that its user
  * namespace can be opened through /proc. */
 struct userns_helper {
-  pid_t pid;
-  int hold; /* write end: closing it lets the child exit */
+  pid_t pid;      /* as fork() saw it, for waitpid */
+  pid_t proc_pid; /* as /proc sees it: differs when we are in a new pid namespace
+                     and /proc is still the host's (a container's init) */
+  int hold;       /* write end: closing it lets the child exit */
+};
+
+/* What the child reports: unshare's errno, and its pid in /proc's eyes. */
+struct helper_report {
+  int status;
+  pid_t proc_pid;
 };
 
 static void helper_release(struct userns_helper *h) {
@@ -31,8 +40,11 @@ static void helper_release(struct userns_helper *h) {
 }
 
 static __attribute__((noreturn)) void helper_main(int ready, int hold) {
-  char status = unshare(CLONE_NEWUSER) == 0 ? 0 : (char)errno;
-  (void)!write(ready, &status, 1);
+  struct helper_report r = {.status = unshare(CLONE_NEWUSER) == 0 ? 0 : errno};
+  char self[32] = "";
+  ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+  r.proc_pid = n > 0 ? (pid_t)atoi(self) : getpid();
+  (void)!write(ready, &r, sizeof r);
   char c;
   while (read(hold, &c, 1) < 0 && errno == EINTR)
     ;
@@ -56,14 +68,15 @@ static int helper_start(struct userns_helper *h, tote_err **err) {
     helper_main(ready_w, hold_r);
   }
   close(steal_fd(&ready_w));
-  char status = 0;
+  struct helper_report r;
   ssize_t n;
-  while ((n = read(ready_r, &status, 1)) < 0 && errno == EINTR)
+  while ((n = read(ready_r, &r, sizeof r)) < 0 && errno == EINTR)
     ;
-  if (n != 1)
+  if (n != (ssize_t)sizeof r)
     return err_set(err, 0, "the user namespace helper died");
-  if (status != 0)
-    return err_set(err, status, "creating a user namespace");
+  if (r.status != 0)
+    return err_set(err, r.status, "creating a user namespace");
+  h->proc_pid = r.proc_pid;
   return 0;
 }
 
@@ -72,9 +85,9 @@ int mount_idmap_userns_fd(const struct rt_idmap *uids, size_t n_uids,
   __attribute__((cleanup(helper_release))) struct userns_helper h = {.pid = -1, .hold = -1};
   if (helper_start(&h, err) < 0)
     return -1;
-  if (idmap_write(h.pid, uids, n_uids, gids, n_gids, err) < 0)
+  if (idmap_write(h.proc_pid, uids, n_uids, gids, n_gids, err) < 0)
     return -1;
-  _cleanup_free_ char *ns = xasprintf("/proc/%d/ns/user", (int)h.pid);
+  _cleanup_free_ char *ns = xasprintf("/proc/%d/ns/user", (int)h.proc_pid);
   int fd = open(ns, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return err_sys(err, "opening %s", ns);

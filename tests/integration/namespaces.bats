@@ -250,3 +250,38 @@ prepare_userns_bundle() {
 	run_probe
 	[ "$(pj '[.cgroup[] | select(endswith(":/") | not)] | length')" -gt 0 ]
 }
+
+# An idmapped bind of a directory whose file is owned by 0:0 on disk, with
+# the mount's own maps 0 -> 1000: ls -ln shows the owner the host sees.
+idmap_dir() {
+	IDMAP_SRC="$TEST_DIR/idmapped"
+	mkdir -p "$IDMAP_SRC"
+	echo hi >"$IDMAP_SRC/f"
+	chown 0:0 "$IDMAP_SRC/f"
+	update_config '.mounts += [{destination: "/idm", type: "bind", source: $s, options: ["rbind", "idmap"],
+		uidMappings: [{containerID: 0, hostID: 100000, size: 65536}],
+		gidMappings: [{containerID: 0, hostID: 100000, size: 65536}]}]' -- --arg s "$IDMAP_SRC"
+	set_args sh -c 'ls -ln /idm/f | awk "{print \$3, \$4}"'
+}
+
+@test "idmap: on-disk ids go through the mount's maps (no user namespace)" {
+	skip_if_runc "runc 1.1 ignores the idmap option"
+	idmap_dir
+	run run_foreground "$ID"
+	assert_success
+	assert_output "100000 100000"
+}
+
+@test "idmap: in a user namespace with the same maps, on-disk root is the container's root" {
+	skip_if_runc "runc 1.1 ignores the idmap option"
+	prepare_userns_bundle 100000
+	idmap_dir
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	run run_foreground "$ID"
+	assert_success
+	assert_output "0 0"
+	# and the host's file is untouched
+	[ "$(stat -c '%u %g' "$IDMAP_SRC/f")" = "0 0" ]
+}

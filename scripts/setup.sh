@@ -14,6 +14,7 @@ PACKAGES=(
   busybox-static                                               # the built-in image
   runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
   podman containerd                                            # clients that drive tote-oci in tests
+  qemu-system-x86 xz-utils                                     # tests/vm: a pure cgroup v2 guest
 )
 
 missing=()

@@ -10,12 +10,14 @@
 #      (split over TEST_JOBS bats processes).
 #  (c) clients: bats --tap tests/clients (podman, containerd).
 #  (d) the config fuzzer for FUZZ_SECONDS (default 60).
+#  (e) vm: tests/vm/run.sh, the cgroup tests on pure cgroup v2 in a qemu
+#      VM (docs/testing-vm.md), counted from its TAP.
 #
 # Environment: RUNTIME (see tests/integration/helpers.bash; "runc" tests
 # Debian's runc), BATS_ARGS (extra bats arguments, e.g. "-f exec"),
 # TEST_JOBS (bats processes side by side; default CPUs + 1),
-# SKIP_UNIT=1 / SKIP_INTEGRATION=1 / SKIP_CLIENTS=1 / SKIP_FUZZ=1 to leave
-# a part out.
+# SKIP_UNIT=1 / SKIP_INTEGRATION=1 / SKIP_CLIENTS=1 / SKIP_FUZZ=1 /
+# SKIP_VM=1 to leave a part out.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -170,10 +172,36 @@ run_fuzz() {
 	fi
 }
 
+# --- (e) cgroup v2 for real: tote-oci in a qemu VM booted with only cgroup2 ----
+
+run_vm() {
+	local log="$LOG_DIR/vm.log" rc=0 p f s
+	if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+		echo "# vm: qemu-system-x86_64 is not installed (apt-get install --no-install-recommends qemu-system-x86): skipped"
+		skipped=$((skipped + 1))
+		return
+	fi
+	echo "# vm: tests/vm/run.sh (pure cgroup v2 under qemu)"
+	tests/vm/run.sh >"$log" 2>&1 </dev/null || rc=$?
+	cat "$log"
+	p=$(grep -cE '^ok [0-9]+' "$log")
+	s=$(grep -E '^ok [0-9]+' "$log" | grep -ciE ' # skip( |$)')
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	# a guest that hung, crashed or never booted fails the section
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - vm: tests/vm/run.sh exited $rc without a failing test (see above)"
+		f=1
+	fi
+	passed=$((passed + p - s))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
 [ "${SKIP_UNIT:-0}" = 1 ] || run_unit
 [ "${SKIP_INTEGRATION:-0}" = 1 ] || run_integration
 [ "${SKIP_CLIENTS:-0}" = 1 ] || run_clients
 [ "${SKIP_FUZZ:-0}" = 1 ] || run_fuzz
+[ "${SKIP_VM:-0}" = 1 ] || run_vm
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

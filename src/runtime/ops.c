@@ -68,6 +68,13 @@ int rt_delete(const struct rt_context *ctx, const char *id, bool force, tote_err
   _cleanup_close_ int rootfd = state_open_root(ctx->root, false, NULL);
   struct rt_state *st = rootfd < 0 ? state_load_by_id(ctx->root, id, err)
                                    : state_load(rootfd, id, err);
+  if (st == NULL && force && rootfd >= 0 && *err && (*err)->errnum == EBADMSG) {
+    /* Nothing says which processes or cgroup were its: remove what is known. */
+    log_warn("container %s: state.json is unreadable: removing its state only; if it had "
+             "processes, they are in its cgroup (by default /tote/%s)", id, id);
+    err_free(err);
+    return state_remove_dir(rootfd, id, err);
+  }
   if (st == NULL)
     return -1;
   enum rt_status s = state_status(st);

@@ -208,6 +208,8 @@ struct rt_state *state_load(int rootfd, const char *id, tote_err **err) {
   if (o == NULL) {
     err_set(err, 0, "state of container %s is unreadable (%s): delete it with "
                     "'tote-oci delete --force %s'", id, sfd < 0 ? strerror(errno) : jerr.text, id);
+    if (*err)
+      (*err)->errnum = EBADMSG; /* delete --force knows it by this */
     state_free(st);
     return NULL;
   }

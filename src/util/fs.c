@@ -78,7 +78,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
   _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return err_sys(err, "creating %s", tmp);
-  if (write_all_fd(fd, data, len) < 0 || fsync(fd) < 0) {
+  if (write_all_fd(fd, data, len) < 0) {
     err_sys(err, "writing %s", tmp);
     unlinkat(dirfd, tmp, 0);
     return -1;

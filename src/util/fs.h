@@ -12,8 +12,11 @@ char *read_file_at(int dirfd, const char *path, size_t *len, struct tote_err **e
 /* Write data to path (O_TRUNC|O_CREAT) relative to dirfd. */
 int write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                   struct tote_err **err);
-/* Write to a temp file beside path, fsync, rename over path: readers see the
- * old or the new content, never half of it. */
+/* Write to a temp file beside path and rename it over path: readers see the
+ * old or the new content, never half of it.  No fsync: what tote writes this
+ * way (state.json, pid files) describes processes, which do not outlive a
+ * crash of the machine either; a flush would cost every create a disk
+ * round trip where the state root is not tmpfs. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                          struct tote_err **err);
 /* mkdir -p of an absolute or dirfd-relative path; EEXIST is fine. */

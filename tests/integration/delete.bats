@@ -133,3 +133,22 @@ pids_cgroup_dir() {
 	run rt list -q
 	assert_output "$ID-b"
 }
+
+@test "delete --force of a container whose state.json is unreadable removes its state and says so" {
+	skip_if_runc "tote-specific recovery"
+	set_args sleep 1000
+	create_container "$ID"
+	assert_success
+	pid=$(container_pid "$ID")
+	track_pid "$pid"
+	echo garbage >"$ROOT_DIR/$ID/state.json"
+	run rt state "$ID"
+	assert_failure
+	assert_output --partial "delete --force $ID"
+	run rt delete --force "$ID"
+	assert_success
+	assert_output --partial "state.json is unreadable"
+	[ ! -e "$ROOT_DIR/$ID" ]
+	# its processes are not known to tote any more: the test's teardown
+	# kills the init it tracked and removes the cgroup
+}

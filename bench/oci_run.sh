@@ -15,36 +15,39 @@ for tool in hyperfine /usr/bin/time runc jq; do
 done
 
 work=$(mktemp -d /tmp/tote-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# the state roots on tmpfs, where both runtimes keep them by default (/run)
+roots=$(mktemp -d /run/tote-bench.XXXXXX)
+trap 'rm -rf "$work" "$roots"' EXIT
 bundle=$work/bundle
-mkdir -p "$bundle" "$work/root-tote" "$work/root-runc"
+mkdir -p "$bundle" "$roots/tote" "$roots/runc"
 cp -a build/rootfs "$bundle/rootfs"
 "$TOTE" spec --bundle "$bundle"
 jq '.process.terminal = false | .process.args = ["/bin/true"]' "$bundle/config.json" > "$work/c.json"
 mv "$work/c.json" "$bundle/config.json"
 
-tote_run() { "$TOTE" --root "$work/root-tote" run --bundle "$bundle" "b$1"; }
-runc_run() { runc --root "$work/root-runc" run --bundle "$bundle" "b$1"; }
+tote_run() { "$TOTE" --root "$roots/tote" run --bundle "$bundle" "b$1"; }
+runc_run() { runc --root "$roots/runc" run --bundle "$bundle" "b$1"; }
 export -f tote_run runc_run
-export TOTE bundle work
+export TOTE bundle roots
 
+echo "== $(uname -r), $(nproc) CPUs; tote-oci $("$TOTE" --version | head -1 | awk '{print $NF}'), $(runc --version | head -1)"
 echo "== one run of /bin/true ($runs runs each)"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/h.json" \
-  -n tote-oci "$TOTE --root $work/root-tote run --bundle $bundle bench-one" \
-  -n runc "runc --root $work/root-runc run --bundle $bundle bench-one"
+  -n tote-oci "$TOTE --root $roots/tote run --bundle $bundle bench-one" \
+  -n runc "runc --root $roots/runc run --bundle $bundle bench-one"
 jq -r '.results[] | "\(.command): mean \(.mean*1000|floor/1) ms, min \(.min*1000*100|floor/100) ms"' "$work/h.json"
 
 echo "== 100 runs in sequence"
 for rt in tote runc; do
-  start=$(date +%s.%N)
+  start=$(date +%s%N)
   for i in $(seq 100); do "${rt}_run" "$i"; done
-  end=$(date +%s.%N)
-  printf '%s: %.2f s\n' "$rt" "$(echo "$end - $start" | bc)"
+  end=$(date +%s%N)
+  awk -v rt="$rt" -v ns="$((end - start))" 'BEGIN { printf "%s: %.2f s\n", rt, ns / 1e9 }'
 done
 
 echo "== peak RSS of the runtime process (KiB, max of 10 runs)"
 for rt in tote runc; do
-  if [ $rt = tote ]; then cmd=("$TOTE" --root "$work/root-tote"); else cmd=(runc --root "$work/root-runc"); fi
+  if [ $rt = tote ]; then cmd=("$TOTE" --root "$roots/tote"); else cmd=(runc --root "$roots/runc"); fi
   max=0
   for i in $(seq 10); do
     kb=$(/usr/bin/time -f '%M' "${cmd[@]}" run --bundle "$bundle" "rss$i" 2>&1 >/dev/null | tail -1)

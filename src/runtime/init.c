@@ -6,6 +6,7 @@
  * process's identity; then wait on exec.fifo for `start`, run the
  * startContainer hooks, and exec. */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -94,7 +95,22 @@ static int new_session_keyring(const struct launch *l, tote_err **err) {
   return 0;
 }
 
-static struct rootfs_ctx rootfs_ctx(const struct launch *l) {
+/* Step 4b of sync.h: once tote-oci has moved us into the container's cgroup,
+ * the cgroup namespace (its root is the cgroup we are in when it is made). */
+static int await_cgroup(void *arg, tote_err **err) {
+  struct launch *l = arg;
+  if (l->cgroup_ready)
+    return 0;
+  struct sync_msg m;
+  if (sync_expect(l->sync_fd, SYNC_CGROUP_DONE, &m, err) < 0)
+    return -1;
+  l->cgroup_ready = true;
+  if ((l->new_ns_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+    return err_sys(err, "creating the cgroup namespace");
+  return 0;
+}
+
+static struct rootfs_ctx rootfs_ctx(struct launch *l) {
   return (struct rootfs_ctx){
       .config = l->config,
       .rootfs = l->rootfs,
@@ -102,6 +118,8 @@ static struct rootfs_ctx rootfs_ctx(const struct launch *l) {
       .mount_fds = l->mount_fds,
       .new_cgroupns = l->config->ns[RT_NS_CGROUP].present && !l->config->ns[RT_NS_CGROUP].path,
       .cgroup_path = l->cgroup_path,
+      .await_cgroup = await_cgroup,
+      .await_arg = l,
   };
 }
 
@@ -116,7 +134,7 @@ static int before_pivot(struct launch *l, char **state_json, tote_err **err) {
   /* oom_score_adj and rlimits through the host's /proc, before it is gone */
   if (process_apply_limits(p, l->config->has_personality, l->config->personality, err) < 0)
     return -1;
-  if (rootfs_prepare(&rc, err) < 0)
+  if (rootfs_prepare(&rc, err) < 0 || await_cgroup(l, err) < 0)
     return -1;
   struct sync_msg m;
   if (sync_send(l->sync_fd, SYNC_HOOKS_REQ, 0, NULL, err) < 0 ||

@@ -30,6 +30,7 @@ struct launch {
   int preserve_fds;
   const struct seccomp_prog *seccomp; /* the filter to install, or NULL */
   const int *mount_fds;             /* rootfs_ctx.mount_fds (idmap mounts in a new userns) */
+  bool cgroup_ready;                /* init: step 4b of sync.h is done */
 };
 
 /* The stage process: join and create namespaces, then clone the container

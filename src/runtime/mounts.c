@@ -290,6 +290,9 @@ int mounts_do(const struct rootfs_ctx *ctx, int rootfd, size_t index, tote_err *
                    m->idmap_recursive ? "ridmap" : "idmap");
   if (m->type == NULL)
     return err_set(err, 0, "%s: no type, and not a bind mount", msg);
+  if ((is_type(m, "cgroup") || is_type(m, "cgroup2")) && ctx->await_cgroup &&
+      ctx->await_cgroup(ctx->await_arg, err) < 0)
+    return -1;
   if (is_type(m, "cgroup"))
     return mount_cgroup(ctx, rootfd, m, err);
   if (is_type(m, "sysfs") && mounts_sysfs_needs_bind(ctx))

@@ -45,6 +45,10 @@ struct rootfs_ctx {
    * parent, attached as it is instead of opening mounts[i].source here.  The
    * caller keeps ownership of the fds. */
   const int *mount_fds;
+  /* Optional: called before the first cgroup or cgroup2 mount, for a caller
+   * that is still being moved into its cgroup (init.c); nonzero fails. */
+  int (*await_cgroup)(void *arg, struct tote_err **err);
+  void *await_arg;
 };
 
 /* In the container's new mount namespace, cwd = the bundle directory

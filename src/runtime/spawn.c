@@ -48,7 +48,9 @@ static int reap_stage(struct spawn *sp, tote_err **err) {
 static int drive_stage(struct launch *l, struct cgroup *cg, const struct rt_config *c,
                        struct spawn *sp, tote_err **err) {
   struct sync_msg m;
-  if (cg && cgroup_enter(cg, sp->stage_pid, err) < 0)
+  /* exec: S joins the container's cgroup namespace, so it must be in the
+   * cgroup first; create: I is moved instead (step 4b) */
+  if (l->is_exec && cg && cgroup_enter(cg, sp->stage_pid, err) < 0)
     return -1;
   if (sync_send(sp->sync_fd, SYNC_GO, 0, NULL, err) < 0)
     return -1;
@@ -64,7 +66,13 @@ static int drive_stage(struct launch *l, struct cgroup *cg, const struct rt_conf
   if (sync_expect(sp->sync_fd, SYNC_CHILD_PID, &m, err) < 0)
     return -1;
   sp->child_pid = (pid_t)m.value;
-  return reap_stage(sp, err);
+  if (reap_stage(sp, err) < 0)
+    return -1;
+  if (l->is_exec)
+    return 0;
+  if (cg && cgroup_enter(cg, sp->child_pid, err) < 0)
+    return -1;
+  return sync_send(sp->sync_fd, SYNC_CGROUP_DONE, 0, NULL, err);
 }
 
 int spawn_start(struct launch *l, struct cgroup *cg, const struct rt_config *c, struct spawn *sp,

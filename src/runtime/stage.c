@@ -161,7 +161,9 @@ noreturn void stage_main(struct launch *l) {
     launch_fail(l, err);
   if (l->new_userns && new_user_namespace(l, &err) < 0)
     launch_fail(l, err);
-  if (l->new_ns_flags && unshare(l->new_ns_flags) < 0) {
+  /* create: the init makes its cgroup namespace once it is in its cgroup */
+  int flags = l->is_exec ? l->new_ns_flags : l->new_ns_flags & ~CLONE_NEWCGROUP;
+  if (flags && unshare(flags) < 0) {
     err_sys(&err, "creating namespaces");
     launch_fail(l, err);
   }

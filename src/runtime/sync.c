@@ -23,10 +23,11 @@ static const char *const names[] = {
     [SYNC_HOOKS_REQ] = "hooks request", [SYNC_HOOKS_DONE] = "hooks done",
     [SYNC_READY] = "ready",     [SYNC_READY_ACK] = "ready ack",
     [SYNC_ERROR] = "error",     [SYNC_SECCOMP_FD] = "seccomp fd", [SYNC_SECCOMP_DONE] = "seccomp done",
+    [SYNC_CGROUP_DONE] = "cgroup done",
 };
 
 const char *sync_name(enum sync_type t) {
-  return t > 0 && t <= SYNC_SECCOMP_DONE ? names[t] : "end of stream";
+  return t > 0 && t <= SYNC_CGROUP_DONE ? names[t] : "end of stream";
 }
 
 int sync_send(int fd, enum sync_type type, int64_t value, const char *data, tote_err **err) {

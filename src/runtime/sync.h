@@ -5,10 +5,15 @@
  * container init (or "E", the process of an exec).  The whole protocol:
  *
  *   step  from -> to  message           meaning
- *   1     P -> S      SYNC_GO           S is in the container's cgroup: go on
+ *   1     P -> S      SYNC_GO           go on (exec: S is in the container's cgroup)
  *   2     S -> P      SYNC_IDMAP_REQ    S made a new user namespace: write its maps
  *   3     P -> S      SYNC_IDMAP_DONE   uid_map and gid_map are written
  *   4     S -> P      SYNC_CHILD_PID    data = pid of I (a child of P via CLONE_PARENT); S exits
+ *   4b    P -> I      SYNC_CGROUP_DONE  (create) I is in the container's cgroup.  P moves I,
+ *                                       not S, so that I sets up its mounts meanwhile
+ *                                       (a move waits for an RCU grace period, ms);
+ *                                       I makes its cgroup namespace and mounts
+ *                                       cgroups only after this
  *   5     I -> P      SYNC_HOOKS_REQ    namespaces exist, rootfs not yet pivoted: run
  *                                       prestart and createRuntime hooks (create only)
  *   6     P -> I      SYNC_HOOKS_DONE   data = the state JSON for createContainer hooks
@@ -46,6 +51,7 @@ enum sync_type {
   SYNC_ERROR,
   SYNC_SECCOMP_FD,
   SYNC_SECCOMP_DONE,
+  SYNC_CGROUP_DONE,
 };
 
 struct sync_msg {

@@ -605,3 +605,15 @@ void cgroup_free(struct cgroup *cg) {
 }
 
 const char *cgroup_path(const struct cgroup *cg) { return cg->path; }
+
+int cgroup_open_direct(const struct cgroup *cg) {
+  const struct cg_hier *only = NULL;
+  for (size_t i = 0; i < cg->n; i++) {
+    if (cg->h[i].dir == NULL)
+      continue;
+    if (!cg->h[i].v2 || only)
+      return -1;
+    only = &cg->h[i];
+  }
+  return only ? open(only->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+}

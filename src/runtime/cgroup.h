@@ -114,5 +114,10 @@ void cgroup_free(struct cgroup *cg);
  * relative cgroupsPath, the path in the primary hierarchy (cgroup2 on pure
  * v2, else pids, else the first v1 hierarchy): per-hierarchy paths differ. */
 const char *cgroup_path(const struct cgroup *cg);
+/* Where the container's cgroup is one cgroup2 directory and nothing else
+ * (pure v2): an fd of it for clone3(CLONE_INTO_CGROUP), which starts a
+ * process inside it without the move cgroup_enter() makes, and its RCU
+ * grace period.  -1 otherwise (v1, hybrid, a skipped hierarchy). */
+int cgroup_open_direct(const struct cgroup *cg);
 
 #endif

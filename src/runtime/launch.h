@@ -31,6 +31,7 @@ struct launch {
   const struct seccomp_prog *seccomp; /* the filter to install, or NULL */
   const int *mount_fds;             /* rootfs_ctx.mount_fds (idmap mounts in a new userns) */
   bool cgroup_ready;                /* init: step 4b of sync.h is done */
+  int cgroup_fd;                    /* create on pure v2: clone the init into it, or -1 */
 };
 
 /* The stage process: join and create namespaces, then clone the container

@@ -66,11 +66,13 @@ static int drive_stage(struct launch *l, struct cgroup *cg, const struct rt_conf
   if (sync_expect(sp->sync_fd, SYNC_CHILD_PID, &m, err) < 0)
     return -1;
   sp->child_pid = (pid_t)m.value;
+  bool cloned_in = m.data != NULL; /* "in cgroup": clone3(CLONE_INTO_CGROUP) did it */
+  free(m.data);
   if (reap_stage(sp, err) < 0)
     return -1;
   if (l->is_exec)
     return 0;
-  if (cg && cgroup_enter(cg, sp->child_pid, err) < 0)
+  if (cg && !cloned_in && cgroup_enter(cg, sp->child_pid, err) < 0)
     return -1;
   return sync_send(sp->sync_fd, SYNC_CGROUP_DONE, 0, NULL, err);
 }

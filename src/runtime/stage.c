@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <linux/sched.h>
 #include <unistd.h>
 
 #include "runtime/launch.h"
@@ -148,6 +149,29 @@ static int write_time_offsets(const struct rt_config *c, tote_err **err) {
   return 0;
 }
 
+/* fork(2) semantics with CLONE_PARENT: the child shares our stack copy.
+ * On pure cgroup v2, straight into the container's cgroup (no move, no
+ * grace period); where the kernel refuses that (permissions from a user
+ * namespace, an old kernel), as a plain clone that tote-oci then moves. */
+static pid_t clone_init(const struct launch *l, bool *in_cgroup) {
+  *in_cgroup = false;
+  if (l->cgroup_fd >= 0) {
+    /* no exit_signal: with CLONE_PARENT the child gets ours (SIGCHLD),
+     * and clone3 refuses one */
+    struct clone_args a = {.flags = CLONE_PARENT | CLONE_INTO_CGROUP,
+                           .cgroup = (uint64_t)l->cgroup_fd};
+    pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
+    if (pid > 0)
+      log_debug("the container's init starts in its cgroup (clone3 CLONE_INTO_CGROUP)");
+    if (pid >= 0) {
+      *in_cgroup = true;
+      return pid;
+    }
+    log_debug("clone3 into the container's cgroup: %s; moving it instead", strerror(errno));
+  }
+  return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 noreturn void stage_main(struct launch *l) {
   tote_err *err = NULL;
   struct sync_msg m;
@@ -176,8 +200,8 @@ noreturn void stage_main(struct launch *l) {
     err_sys(&err, "creating a pipe");
     launch_fail(l, err);
   }
-  /* fork(2) semantics with CLONE_PARENT: the child shares our stack copy. */
-  pid_t pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
+  bool in_cgroup = false;
+  pid_t pid = clone_init(l, &in_cgroup);
   if (pid < 0) {
     err_sys(&err, "cloning the container process");
     launch_fail(l, err);
@@ -193,7 +217,7 @@ noreturn void stage_main(struct launch *l) {
     init_main(l);
   }
   close(order[0]);
-  if (sync_send(l->sync_fd, SYNC_CHILD_PID, pid, NULL, &err) < 0)
+  if (sync_send(l->sync_fd, SYNC_CHILD_PID, pid, in_cgroup ? "in cgroup" : NULL, &err) < 0)
     _exit(1);
   _exit(0);
 }

@@ -182,6 +182,13 @@ t_own_cgroup() {
 	[ ! -e "$CG/tote/$ID" ] || fail "delete left $CG/tote/$ID"
 }
 
+t_clone_into_cgroup() {
+	mkbundle '{}' true
+	rt --debug run --bundle "$B" "$ID" >/tmp/clone3.log 2>&1 || { cat /tmp/clone3.log; fail "run"; }
+	grep -q "starts in its cgroup (clone3 CLONE_INTO_CGROUP)" /tmp/clone3.log ||
+		{ cat /tmp/clone3.log; fail "the init was moved, not cloned into its cgroup"; }
+}
+
 t_cgroups_path() {
 	CGPATH=/vmtest/sub/$ID
 	create '{}' sleep 1000
@@ -497,6 +504,7 @@ t "guest: only cgroup2 is mounted, controllers enabled" t_pure_v2
 t "run: true exits 0 and its cgroup is removed" t_run_true
 t "run: sh -c 'exit 3' exits 3" t_run_exit3
 t "cgroup: the init is in 0::/tote/<id>; delete removes the directory" t_own_cgroup
+t "cgroup: the init is cloned straight into its cgroup (no move)" t_clone_into_cgroup
 t "cgroup: linux.cgroupsPath /vmtest/sub/<id> is used; delete removes what tote made" t_cgroups_path
 t "cgroup: deleting one container leaves another's cgroup under /tote" t_shared_parent
 t "cgroup: a parent that does not delegate pids gives an error naming it" t_no_delegation

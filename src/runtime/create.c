@@ -426,6 +426,21 @@ static int wait_foreground(struct creation *cr, int sigfd, int *exit_code, tote_
   return 0;
 }
 
+/* A container killed by SIGKILL with an OOM kill in its cgroup: say why,
+ * since 137 alone does not (a limit too low to even start it, often). */
+static void say_if_oom_killed(struct creation *cr) {
+  unsigned long long n = 0;
+  if (cr->cg == NULL || cgroup_oom_kills(cr->cg, &n, NULL) < 0 || n == 0)
+    return;
+  json_t *limit = json_object_get(json_object_get(cr->config->resources, "memory"), "limit");
+  if (json_is_integer(limit))
+    log_warn("container %s was killed by the kernel's OOM killer: "
+             "linux.resources.memory.limit (%" JSON_INTEGER_FORMAT " bytes) is too low for it",
+             cr->o->id, json_integer_value(limit));
+  else
+    log_warn("container %s was killed by the kernel's OOM killer", cr->o->id);
+}
+
 int rt_run(const struct rt_context *ctx, const struct rt_create_opts *o, bool detach,
            int *exit_code, tote_err **err) {
   struct creation cr;
@@ -452,6 +467,8 @@ int rt_run(const struct rt_context *ctx, const struct rt_create_opts *o, bool de
   }
   r = wait_foreground(&cr, sigfd, exit_code, err);
   close(sigfd);
+  if (r == 0 && *exit_code == 128 + SIGKILL)
+    say_if_oom_killed(&cr);
   _cleanup_free_ char *id = xstrdup(o->id);
   creation_free(&cr);
   if (r < 0)

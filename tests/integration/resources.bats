@@ -292,6 +292,18 @@ whole_disk() {
 	run run_foreground "$ID"
 	[ "$status" -eq 137 ] || fail "status $status, output: $output"
 	refute_output --partial survived
+	# 137 alone does not say why: run does
+	is_runc || assert_output --partial "was killed by the kernel's OOM killer: linux.resources.memory.limit (33554432 bytes) is too low"
+}
+
+@test "a container killed by SIGKILL without an OOM kill gets no OOM message" {
+	skip_if_runc "tote-specific message"
+	# (pid 1 ignores a SIGKILL from inside its namespace: a child takes it)
+	set_args sh -c 'sleep 100 & kill -9 $!; wait $!; exit $?'
+	set_resources '{"memory": {"limit": 67108864}}'
+	run run_foreground "$ID"
+	[ "$status" -eq 137 ] || fail "status $status, output: $output"
+	refute_output --partial "OOM"
 }
 
 @test "unified: v2 interface files are written in the container's cgroup2 cgroup" {

@@ -525,3 +525,35 @@ moby_seccomp_to_oci() {
 			+ (if (.args // []) != [] then {args} else {} end)]}
 	' "$1"
 }
+
+# --- cgroups of a container (v1 hierarchies: this host's layout) -----------
+
+# cg_dir CONTROLLER PID — the host directory of PID's cgroup in the v1
+# hierarchy holding CONTROLLER (fails when there is none).
+cg_dir() {
+	local ctrls rel dir
+	IFS=: read -r ctrls rel < <(awk -F: -v c="$1" '
+		{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $2 ":" $3 }' \
+		"/proc/$2/cgroup")
+	[ -n "$ctrls" ] || return 1
+	dir=/sys/fs/cgroup/$ctrls$rel
+	[ -d "$dir" ] || return 1
+	echo "$dir"
+}
+
+# need_v1 CONTROLLER... — skip unless each is a mounted v1 hierarchy.
+need_v1() {
+	local c
+	for c; do
+		[ -d "/sys/fs/cgroup/$c" ] && [ "$(stat -f -c %T "/sys/fs/cgroup/$c")" = cgroupfs ] ||
+			skip "no cgroup v1 $c hierarchy"
+	done
+}
+
+# read_cg CONTROLLER FILE — FILE in the cgroup of CONTROLLER of the container whose
+# init is $PID.
+read_cg() {
+	local dir
+	dir=$(cg_dir "$1" "$PID") || fail "no $1 cgroup for pid $PID"
+	cat "$dir/$2"
+}

@@ -6,28 +6,6 @@
 
 load helpers
 
-# cg_dir CONTROLLER PID — the host directory of PID's cgroup in the v1
-# hierarchy holding CONTROLLER (fails when there is none).
-cg_dir() {
-	local ctrls rel dir
-	IFS=: read -r ctrls rel < <(awk -F: -v c="$1" '
-		{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $2 ":" $3 }' \
-		"/proc/$2/cgroup")
-	[ -n "$ctrls" ] || return 1
-	dir=/sys/fs/cgroup/$ctrls$rel
-	[ -d "$dir" ] || return 1
-	echo "$dir"
-}
-
-# need_v1 CONTROLLER... — skip unless each is a mounted v1 hierarchy.
-need_v1() {
-	local c
-	for c; do
-		[ -d "/sys/fs/cgroup/$c" ] && [ "$(stat -f -c %T "/sys/fs/cgroup/$c")" = cgroupfs ] ||
-			skip "no cgroup v1 $c hierarchy"
-	done
-}
-
 # set_resources JSON — linux.resources = JSON.
 set_resources() {
 	update_config '.linux.resources = $r' -- --argjson r "$1"
@@ -44,12 +22,6 @@ create_sleeper() {
 	[ -n "$PID" ] && [ "$PID" != 0 ]
 }
 
-# read_cg CONTROLLER FILE — FILE in the container's cgroup of CONTROLLER.
-read_cg() {
-	local dir
-	dir=$(cg_dir "$1" "$PID") || fail "no $1 cgroup for pid $PID"
-	cat "$dir/$2"
-}
 
 has_memsw() { [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; }
 

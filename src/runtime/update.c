@@ -82,6 +82,22 @@ static int save_resources(const struct rt_state *st, json_t *config, json_t *mer
   return write_file_atomic_at(st->dirfd, "config.json", text, strlen(text), 0600, err);
 }
 
+/* A write failed part way (memory below usage, say): put back the values
+ * the earlier writes of this update changed, as far as the old config said
+ * them (a field it did not set cannot be unset). */
+static void roll_back(const struct rt_state *st, json_t *merged, json_t *old) {
+  json_t *back = NULL, *none = json_object();
+  tote_err *e = NULL;
+  json_t *m = cg_merge_resources(merged, old ? old : none, &back, &e);
+  json_decref(none);
+  if (m && back && cgroup_apply_resources(st->cgroup, back, &e) < 0)
+    log_warn("update of %s failed, and putting the old limits back failed too: %s", st->id,
+             e->msg);
+  err_free(&e);
+  json_decref(back);
+  json_decref(m);
+}
+
 static int update_locked(struct rt_state *st, json_t *resources, tote_err **err) {
   enum rt_status s = state_status(st);
   if (s == RT_STOPPED || s == RT_CREATING)
@@ -97,9 +113,13 @@ static int update_locked(struct rt_state *st, json_t *resources, tote_err **err)
       cg_merge_resources(json_object_get(json_object_get(config, "linux"), "resources"),
                          resources, &eff, err);
   int r = -1;
-  if (merged && cgroup_check_resources(merged, err) == 0 &&
-      cgroup_apply_resources(st->cgroup, eff, err) == 0)
-    r = save_resources(st, config, merged, err);
+  json_t *old = json_object_get(json_object_get(config, "linux"), "resources");
+  if (merged && cgroup_check_resources(merged, err) == 0) {
+    if (cgroup_apply_resources(st->cgroup, eff, err) == 0)
+      r = save_resources(st, config, merged, err);
+    else
+      roll_back(st, merged, old);
+  }
   json_decref(eff);
   json_decref(merged);
   json_decref(config);

@@ -146,6 +146,20 @@ has_memsw() { [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; }
 	[ "$(read_cg memory memory.limit_in_bytes)" = 67108864 ]
 }
 
+@test "update: a write that fails part way puts back what the update had changed" {
+	skip_if_runc "runc 1.1 leaves the earlier writes in place"
+	need_v1 memory pids
+	start_sleeper '{"memory": {"limit": 67108864}, "pids": {"limit": 100}}'
+	run rt exec "$ID" dd if=/dev/zero of=/dev/shm/fill bs=1M count=24
+	assert_success
+	# pids is written before memory; memory fails: pids.max goes back to 100
+	run rt update --pids-limit 7 --memory 8m "$ID"
+	assert_failure
+	assert_output --partial "below what the cgroup already uses"
+	[ "$(read_cg pids pids.max)" = 100 ]
+	[ "$(read_cg memory memory.limit_in_bytes)" = 67108864 ]
+}
+
 @test "update: --blkio-weight is applied or refused naming blockIO" {
 	start_sleeper
 	run rt update --blkio-weight 500 "$ID"

@@ -184,6 +184,7 @@ struct cg_memory {
   bool swappiness_set; /* 0 is a real swappiness */
   uint64_t swappiness; /* 0..100 */
   bool disable_oom;
+  bool check_before_update; /* refuse a limit below the current usage (v1's kernel always does) */
 };
 
 /* linux.resources.cpu fields tote applies; 0 = not set (quota -1 = no

@@ -38,7 +38,6 @@ static const struct refused memory_refused[] = {
     {"kernel", true},
     {"kernelTCP", true},
     {"useHierarchy", true},
-    {"checkBeforeUpdate", true},
 };
 
 #define FIELDS(a) a, sizeof a / sizeof a[0]
@@ -159,6 +158,10 @@ int cg_memory_fields(json_t *res, struct cg_memory *mem, tote_err **err) {
   if (oom && !json_is_null(oom) && !json_is_boolean(oom))
     return err_set(err, 0, WHERE ".memory.disableOOMKiller must be a boolean");
   mem->disable_oom = json_is_true(oom);
+  json_t *check = json_object_get(m, "checkBeforeUpdate");
+  if (check && !json_is_null(check) && !json_is_boolean(check))
+    return err_set(err, 0, WHERE ".memory.checkBeforeUpdate must be a boolean");
+  mem->check_before_update = json_is_true(check);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
@@ -101,6 +102,13 @@ static int refuse_v2(const char *field, tote_err **err) {
   return err_set(err, 0, "linux.resources.%s is not supported on cgroup v2", field);
 }
 
+/* memory.current above limit (v1's kernel refuses such a limit by itself;
+ * v2's takes it and reclaims, or OOM-kills). */
+static bool below_usage(const char *dir, int64_t limit) {
+  _cleanup_free_ char *cur = cg_read(dir, "memory.current", NULL);
+  return cur && strtoll(cur, NULL, 10) > limit;
+}
+
 static int v2_set_memory(const char *dir, const struct cg_memory *m, tote_err **err) {
   if (m->swappiness_set)
     return refuse_v2("memory.swappiness", err);
@@ -128,6 +136,9 @@ static int v2_set_memory(const char *dir, const struct cg_memory *m, tote_err **
     cg_write(dir, "memory.swap.max", buf, &e);
     err_free(&e);
   }
+  if (m->limit > 0 && m->check_before_update && below_usage(dir, m->limit))
+    return err_set(err, EBUSY, "linux.resources.memory.limit %lld is below what the cgroup "
+                               "already uses (checkBeforeUpdate)", (long long)m->limit);
   if (m->limit) {
     cg_fmt_max(buf, sizeof buf, m->limit);
     if (write_ctrl(dir, "memory.max", "memory", buf, err) < 0)

@@ -114,6 +114,11 @@ static int update_locked(struct rt_state *st, json_t *resources, tote_err **err)
                          resources, &eff, err);
   int r = -1;
   json_t *old = json_object_get(json_object_get(config, "linux"), "resources");
+  /* checkBeforeUpdate is a setting of the container, not of this update */
+  json_t *check = json_object_get(json_object_get(merged, "memory"), "checkBeforeUpdate");
+  json_t *eff_mem = json_object_get(eff, "memory");
+  if (json_is_true(check) && json_is_object(eff_mem))
+    json_object_set(eff_mem, "checkBeforeUpdate", check);
   if (merged && cgroup_check_resources(merged, err) == 0) {
     if (cgroup_apply_resources(st->cgroup, eff, err) == 0)
       r = save_resources(st, config, merged, err);

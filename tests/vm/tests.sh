@@ -246,6 +246,19 @@ t_memory_files() {
 	eq "$(cat "$DIR/memory.low")" 33554432 memory.low
 }
 
+t_check_before_update() {
+	create '{"memory": {"limit": 67108864, "checkBeforeUpdate": true}}' sleep 1000
+	# 24 MiB in the container's /dev/shm (tmpfs), charged to its cgroup
+	rt exec "$ID" dd if=/dev/zero of=/dev/shm/fill bs=1M count=24 </dev/null
+	local out rc=0
+	out=$(rt update --memory 8m "$ID" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "update below the usage was accepted"
+	echo "$out" | grep -q "below what the cgroup already uses (checkBeforeUpdate)" || fail "error: $out"
+	eq "$(cat "$DIR/memory.max")" 67108864 "memory.max after the refused update"
+	rt update --memory 48m "$ID"
+	eq "$(cat "$DIR/memory.max")" 50331648 "memory.max after an update above the usage"
+}
+
 t_memory_swap() {
 	[ -e "$CG/vmswap/memory.swap.max" ] || skip "no memory.swap.max (swap accounting off)"
 	create '{"memory": {"limit": 67108864, "swap": 100663296}}' sleep 1000
@@ -511,6 +524,7 @@ t "cgroup: a parent that does not delegate pids gives an error naming it" t_no_d
 t "cgroup: exec joins the container's cgroup" t_exec_cgroup
 t "resources: pids.limit 42 -> pids.max" t_pids_max
 t "resources: memory.limit -> memory.max, reservation -> memory.low" t_memory_files
+t "resources: memory.checkBeforeUpdate refuses an update below the usage" t_check_before_update
 t "resources: memory.swap -> memory.swap.max = swap - limit" t_memory_swap
 t "resources: -1 -> \"max\" in pids.max, memory.max, memory.swap.max" t_unlimited
 t "resources: cpu shares 1024 -> cpu.weight 39, quota/period -> cpu.max, burst, cpus, mems" t_cpu_files

@@ -152,3 +152,30 @@ pids_cgroup_dir() {
 	# its processes are not known to tote any more: the test's teardown
 	# kills the init it tracked and removes the cgroup
 }
+
+@test "create SIGKILLed half way: delete --force removes its state, cgroup and processes" {
+	skip_if_runc "runc 1.1 leaves the cgroups of a create it did not finish"
+	# a createRuntime hook holds create after the cgroup and the init exist
+	update_config '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "echo $$ >" + $d + "/hook.pid; exec sleep 30"]}]' -- \
+		--arg d "$TEST_DIR"
+	set_args true
+	track_id "$ID"
+	rt create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1 &
+	local create=$!
+	wait_for_file "$TEST_DIR/hook.pid"
+	track_pid "$(cat "$TEST_DIR/hook.pid")"
+	[ -n "$(our_cgroup_dirs "$ID")" ] || fail "no cgroup made yet"
+	# timeout(1) runs the runtime as its child: kill both
+	pkill -9 -P "$create" 2>/dev/null || true
+	kill -9 "$create" 2>/dev/null || true
+	wait "$create" 2>/dev/null || true
+	run rt delete --force "$ID"
+	assert_success
+	[ ! -e "$ROOT_DIR/$ID" ] || fail "state left: $(ls "$ROOT_DIR/$ID")"
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$p/root" -ef "$BUNDLE/rootfs" ] && fail "process ${p#/proc/} is still in the rootfs"
+	done
+	true
+}

@@ -265,7 +265,9 @@ whole_disk() {
 	[ "$status" -eq 137 ] || fail "status $status, output: $output"
 	refute_output --partial survived
 	# 137 alone does not say why: run does
-	is_runc || assert_output --partial "was killed by the kernel's OOM killer: linux.resources.memory.limit (33554432 bytes) is too low"
+	is_runc || assert_output --partial "was killed by the kernel's OOM killer: linux.resources.memory.limit (33554432 bytes) is too low"	# run deleted the OOM-killed container: nothing of it is left
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+	[ ! -e "$ROOT_DIR/$ID" ]
 }
 
 @test "a container killed by SIGKILL without an OOM kill gets no OOM message" {

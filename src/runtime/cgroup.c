@@ -606,14 +606,25 @@ void cgroup_free(struct cgroup *cg) {
 
 const char *cgroup_path(const struct cgroup *cg) { return cg->path; }
 
-int cgroup_open_direct(const struct cgroup *cg) {
-  const struct cg_hier *only = NULL;
+void cgroup_direct_open(const struct cgroup *cg, struct cgroup_direct *d) {
+  size_t n = 0;
+  d->v1_tasks = xcalloc_array(cg->n + 1, sizeof *d->v1_tasks);
+  d->v2_fd = -1;
   for (size_t i = 0; i < cg->n; i++) {
-    if (cg->h[i].dir == NULL)
+    const struct cg_hier *h = &cg->h[i];
+    if (h->dir == NULL)
       continue;
-    if (!cg->h[i].v2 || only)
-      return -1;
-    only = &cg->h[i];
+    if (!h->v2)
+      d->v1_tasks[n++] = xasprintf("%s/tasks", h->dir);
+    else if (d->v2_fd < 0)
+      d->v2_fd = open(h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   }
-  return only ? open(only->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+}
+
+void cgroup_direct_close(struct cgroup_direct *d) {
+  strv_free(d->v1_tasks);
+  d->v1_tasks = NULL;
+  if (d->v2_fd >= 0)
+    close(d->v2_fd);
+  d->v2_fd = -1;
 }

@@ -114,10 +114,17 @@ void cgroup_free(struct cgroup *cg);
  * relative cgroupsPath, the path in the primary hierarchy (cgroup2 on pure
  * v2, else pids, else the first v1 hierarchy): per-hierarchy paths differ. */
 const char *cgroup_path(const struct cgroup *cg);
-/* Where the container's cgroup is one cgroup2 directory and nothing else
- * (pure v2): an fd of it for clone3(CLONE_INTO_CGROUP), which starts a
- * process inside it without the move cgroup_enter() makes, and its RCU
- * grace period.  -1 otherwise (v1, hybrid, a skipped hierarchy). */
-int cgroup_open_direct(const struct cgroup *cg);
+/* Entering the cgroup without cgroup_enter()'s move of a whole process,
+ * which takes a global lock whose every first taking waits for an RCU grace
+ * period (8-20 ms): the stage moves itself, one thread, through the tasks
+ * file of each v1 hierarchy ("0": no global lock for that), and clones the
+ * init into the cgroup2 directory (clone3 CLONE_INTO_CGROUP: the lock's
+ * cheap read side).  Where either is refused, the init is moved as before. */
+struct cgroup_direct {
+  char **v1_tasks; /* the tasks file of each v1 hierarchy's cgroup, NULL-terminated */
+  int v2_fd;       /* the cgroup2 directory, or -1 */
+};
+void cgroup_direct_open(const struct cgroup *cg, struct cgroup_direct *d);
+void cgroup_direct_close(struct cgroup_direct *d);
 
 #endif

@@ -184,7 +184,7 @@ static void fill_launch(struct creation *cr, struct launch *l, int fifo_fd) {
   l->preserve_fds = cr->o->preserve_fds;
   l->seccomp = cr->seccomp.insns ? &cr->seccomp : NULL;
   l->mount_fds = cr->mount_fds;
-  l->cgroup_fd = cr->cg ? cgroup_open_direct(cr->cg) : -1;
+  l->cg_direct = NULL;
   for (int t = 0; t < RT_NS_COUNT; t++)
     l->ns_fds[t] = -1;
   for (int t = 0; t < RT_NS_COUNT; t++) {
@@ -308,12 +308,16 @@ static int do_create(struct creation *cr, bool foreground, tote_err **err) {
     return err_sys(err, "opening exec.fifo");
   struct launch l;
   fill_launch(cr, &l, fifo);
+  struct cgroup_direct direct = {.v1_tasks = NULL, .v2_fd = -1};
+  if (cr->cg) {
+    cgroup_direct_open(cr->cg, &direct);
+    l.cg_direct = &direct;
+  }
   int r = open_ns_paths(cr->config, &l, err);
   if (r == 0)
     r = spawn_start(&l, cr->cg, cr->config, &cr->sp, err);
   close_ns_fds(&l);
-  if (l.cgroup_fd >= 0)
-    close(l.cgroup_fd);
+  cgroup_direct_close(&direct);
   if (cr->console_fd >= 0)
     close(cr->console_fd);
   cr->console_fd = -1;

@@ -176,7 +176,7 @@ int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exi
   l.close_fd = st->dirfd;
   l.preserve_fds = o->preserve_fds;
   l.seccomp = prog.insns ? &prog : NULL;
-  l.cgroup_fd = -1; /* exec: the stage joined the cgroup, the child inherits it */
+  l.cg_direct = NULL; /* exec: the stage joined the cgroup, the child inherits it */
   r = spawn_start(&l, st->cgroup, NULL, &sp, err);
   if (console_fd >= 0)
     close(console_fd);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdnoreturn.h>
 
+#include "runtime/cgroup.h"
 #include "runtime/config.h"
 #include "runtime/seccomp.h"
 
@@ -31,7 +32,8 @@ struct launch {
   const struct seccomp_prog *seccomp; /* the filter to install, or NULL */
   const int *mount_fds;             /* rootfs_ctx.mount_fds (idmap mounts in a new userns) */
   bool cgroup_ready;                /* init: step 4b of sync.h is done */
-  int cgroup_fd;                    /* create on pure v2: clone the init into it, or -1 */
+  const struct cgroup_direct *cg_direct; /* create: how the init enters its cgroup without a
+                                            move (cgroup.h), or NULL */
 };
 
 /* The stage process: join and create namespaces, then clone the container

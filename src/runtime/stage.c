@@ -149,24 +149,46 @@ static int write_time_offsets(const struct rt_config *c, tote_err **err) {
   return 0;
 }
 
+/* Move ourselves, the one thread we are, into the cgroup of each v1
+ * hierarchy (see cgroup.h): before any namespace, while the host's files are
+ * ours to write. */
+static bool move_self_v1(const struct launch *l) {
+  for (char **t = l->cg_direct->v1_tasks; t && *t; t++) {
+    int fd = open(*t, O_WRONLY | O_CLOEXEC);
+    bool ok = fd >= 0 && write(fd, "0", 1) == 1;
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    if (!ok) {
+      log_debug("joining %s: %s; tote-oci moves the init instead", *t, strerror(e));
+      return false;
+    }
+  }
+  return true;
+}
+
 /* fork(2) semantics with CLONE_PARENT: the child shares our stack copy.
- * On pure cgroup v2, straight into the container's cgroup (no move, no
- * grace period); where the kernel refuses that (permissions from a user
- * namespace, an old kernel), as a plain clone that tote-oci then moves. */
-static pid_t clone_init(const struct launch *l, bool *in_cgroup) {
-  *in_cgroup = false;
-  if (l->cgroup_fd >= 0) {
+ * With a cgroup2 directory, straight into it (no move).  Not from a user
+ * namespace: the cgroup's files are not ours there, and a failed first fork
+ * into a new pid namespace leaves that namespace unusable, so there is no
+ * trying; a plain clone then, which tote-oci moves.  in_userns: we joined or
+ * made one. */
+static pid_t clone_init(const struct launch *l, bool in_userns, bool *in_v2) {
+  *in_v2 = false;
+  if (l->cg_direct && l->cg_direct->v2_fd >= 0 && !in_userns) {
     /* no exit_signal: with CLONE_PARENT the child gets ours (SIGCHLD),
      * and clone3 refuses one */
     struct clone_args a = {.flags = CLONE_PARENT | CLONE_INTO_CGROUP,
-                           .cgroup = (uint64_t)l->cgroup_fd};
+                           .cgroup = (uint64_t)l->cg_direct->v2_fd};
     pid_t pid = (pid_t)syscall(SYS_clone3, &a, sizeof a);
     if (pid > 0)
       log_debug("the container's init starts in its cgroup (clone3 CLONE_INTO_CGROUP)");
     if (pid >= 0) {
-      *in_cgroup = true;
+      *in_v2 = true;
       return pid;
     }
+    if (l->new_ns_flags & CLONE_NEWPID)
+      return -1; /* see above: errno says why */
     log_debug("clone3 into the container's cgroup: %s; moving it instead", strerror(errno));
   }
   return (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, 0);
@@ -181,6 +203,8 @@ noreturn void stage_main(struct launch *l) {
     close(l->close_fd);
   if (sync_expect(l->sync_fd, SYNC_GO, &m, &err) < 0)
     _exit(1);
+  bool v1_in = l->cg_direct && move_self_v1(l);
+  bool user_ns_joined = l->ns_fds[RT_NS_USER] >= 0;
   if (join_namespaces(l, &err) < 0)
     launch_fail(l, err);
   if (l->new_userns && new_user_namespace(l, &err) < 0)
@@ -200,8 +224,9 @@ noreturn void stage_main(struct launch *l) {
     err_sys(&err, "creating a pipe");
     launch_fail(l, err);
   }
-  bool in_cgroup = false;
-  pid_t pid = clone_init(l, &in_cgroup);
+  bool in_v2 = false;
+  pid_t pid = clone_init(l, l->new_userns || user_ns_joined, &in_v2);
+  bool in_cgroup = v1_in && (in_v2 || l->cg_direct->v2_fd < 0);
   if (pid < 0) {
     err_sys(&err, "cloning the container process");
     launch_fail(l, err);

@@ -334,3 +334,26 @@ whole_disk() {
 		fi
 	done
 }
+
+@test "the init is in every hierarchy's cgroup of the container, entered without a move" {
+	skip_if_runc "tote-specific: how the init enters its cgroup"
+	set_args sleep 1000
+	track_id "$ID"
+	# (stdio to files: the init keeps what it was given open)
+	status=0
+	rt --debug create --bundle "$BUNDLE" "$ID" </dev/null >"$OUT_DIR/$ID.out" 2>"$OUT_DIR/$ID.err" || status=$?
+	output=$(cat "$OUT_DIR/$ID.err")
+	assert_success
+	# a cgroup2 hierarchy here: the init was cloned into it (no move of a
+	# whole process, whose lock waits for an RCU grace period)
+	if grep -q " - cgroup2 " /proc/self/mountinfo; then
+		assert_output --partial "starts in its cgroup (clone3 CLONE_INTO_CGROUP)"
+	fi
+	refute_output --partial "moves the init instead"
+	PID=$(container_pid "$ID")
+	local line want
+	while IFS= read -r line; do
+		want=/tote/$ID
+		[ "${line##*:}" = "$want" ] || fail "$line: not in $want"
+	done <"/proc/$PID/cgroup"
+}

@@ -115,8 +115,6 @@ static int make_state_dir(struct creation *cr, tote_err **err) {
   st->rootless = cr->ctx->rootless;
   st->annotations = cr->config->annotations;
   st->dirfd = cr->dirfd;
-  if (write_file_at(cr->dirfd, "config.json", cr->config_text, cr->config_len, 0600, err) < 0)
-    return -1;
   if (mkfifoat(cr->dirfd, "exec.fifo", 0600) < 0)
     return err_sys(err, "creating exec.fifo");
   return 0;
@@ -232,6 +230,11 @@ static int drive_init(struct creation *cr, tote_err **err) {
   int fd = cr->sp.sync_fd;
   st->pid = cr->sp.child_pid;
   st->pid_start = proc_start_time(st->pid);
+  /* The copy of config.json that exec, update and delete's poststop hooks
+   * read: written while the init sets up its rootfs.  A create killed before
+   * this is still "creating", which delete removes without hooks. */
+  if (write_file_at(cr->dirfd, "config.json", cr->config_text, cr->config_len, 0600, err) < 0)
+    return -1;
   if (sync_expect(fd, SYNC_HOOKS_REQ, &m, err) < 0)
     return -1;
   _cleanup_free_ char *creating = state_json_text(st, RT_CREATING);

@@ -15,7 +15,8 @@
 #include "util/xalloc.h"
 
 static const char *resources_file;
-static const char *memory, *memory_reservation, *memory_swap;
+static const char *memory, *memory_reservation, *memory_swap, *kernel_memory,
+    *kernel_memory_tcp;
 static const char *cpu_shares, *cpu_quota, *cpu_period, *cpu_rt_period, *cpu_rt_runtime;
 static const char *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight, *l3_schema, *mb_schema;
 
@@ -25,6 +26,10 @@ static const struct cli_opt update_opts[] = {
     {"memory", 0, OPT_STRING, &memory, "memory limit: bytes or 64m, 1g; -1 = unlimited", "SIZE"},
     {"memory-reservation", 0, OPT_STRING, &memory_reservation, "soft memory limit", "SIZE"},
     {"memory-swap", 0, OPT_STRING, &memory_swap, "memory+swap limit; -1 = unlimited", "SIZE"},
+    {"kernel-memory", 0, OPT_STRING, &kernel_memory,
+     "refused: Linux no longer enforces kernel memory limits", "SIZE"},
+    {"kernel-memory-tcp", 0, OPT_STRING, &kernel_memory_tcp,
+     "TCP buffer memory limit (cgroup v1 only); -1 = unlimited", "SIZE"},
     {"cpu-share", 0, OPT_STRING, &cpu_shares, "CPU shares (relative weight)", "N"},
     {"cpu-shares", 0, OPT_STRING, &cpu_shares, "the same as --cpu-share", "N"},
     {"cpu-quota", 0, OPT_STRING, &cpu_quota, "CFS quota in microseconds per period (-1: none)",
@@ -77,6 +82,8 @@ static const struct num_flag num_flags[] = {
     {&memory, "memory", "memory", "limit", SIZE},
     {&memory_reservation, "memory-reservation", "memory", "reservation", SIZE},
     {&memory_swap, "memory-swap", "memory", "swap", SIZE},
+    {&kernel_memory, "kernel-memory", "memory", "kernel", SIZE},
+    {&kernel_memory_tcp, "kernel-memory-tcp", "memory", "kernelTCP", SIZE},
     {&cpu_shares, "cpu-share", "cpu", "shares", UINT},
     {&cpu_quota, "cpu-quota", "cpu", "quota", INT},
     {&cpu_period, "cpu-period", "cpu", "period", UINT},

@@ -121,7 +121,7 @@ int cg_blockio_apply(const char *dir, bool v2, const struct cg_blockio *b, struc
 /* blkio weight 10..1000 -> v2 io.weight 1..10000, as runc converts it. */
 uint64_t cg_blkio_weight_to_io_weight(uint64_t w);
 
-/* ---- cgroup_hugetlb.c, cgroup_unified.c, cgroup_net.c ---- */
+/* ---- cgroup_hugetlb.c, cgroup_unified.c, cgroup_net.c, cgroup_rdma.c ---- */
 
 /* "2MB" -> 2048 (kB); 0 if malformed. */
 uint64_t cg_hugepage_kb(const char *size);
@@ -130,6 +130,11 @@ int cg_hugetlb_apply(const char *dir, bool v2, json_t *resources, struct tote_er
 int cg_unified_check(json_t *resources, struct tote_err **err);
 int cg_unified_apply(const char *dir, json_t *resources, struct tote_err **err);
 int cg_net_check(json_t *resources, struct tote_err **err);
+/* rdma: device names and their hcaHandles/hcaObjects; set when a device
+ * has a limit; apply writes rdma.max (v1 and v2 alike). */
+int cg_rdma_check(json_t *resources, struct tote_err **err);
+bool cg_rdma_set(json_t *resources);
+int cg_rdma_apply(const char *dir, json_t *resources, struct tote_err **err);
 bool cg_net_class_set(json_t *resources);
 bool cg_net_prio_set(json_t *resources);
 int cg_net_class_apply(const char *dir, json_t *resources, struct tote_err **err);
@@ -185,6 +190,8 @@ struct cg_memory {
   uint64_t swappiness; /* 0..100 */
   bool disable_oom;
   bool check_before_update; /* refuse a limit below the current usage (v1's kernel always does) */
+  int64_t kernel_tcp;       /* v1 memory.kmem.tcp.limit_in_bytes; -1 unlimited, 0 not set */
+  int use_hierarchy;        /* v1 memory.use_hierarchy: 0 not set, 1 true, -1 false */
 };
 
 /* linux.resources.cpu fields tote applies; 0 = not set (quota -1 = no

@@ -1,5 +1,6 @@
 /* cgroup_resources.c - linux.resources: what tote implements (devices,
  * pids.limit, memory limit, reservation, swap, swappiness, disableOOMKiller,
+ * checkBeforeUpdate, kernelTCP, useHierarchy,
  * cpu shares, quota, period, burst, realtimeRuntime, realtimePeriod, idle,
  * cpus, mems), what it refuses, and applying it through the backend of the
  * hierarchy that holds each controller.  What one cgroup version or kernel
@@ -20,30 +21,30 @@
 
 /* ---- what is refused ---- */
 
-/* A field tote does not implement.  zero_unset: 0, false and "" mean "not
+/* A field tote refuses, and why.  zero_unset: 0, false and "" mean "not
  * set" (as in runc, and as Docker writes "cpu": {"shares": 0}), so they pass;
  * otherwise any present value but null is refused (swappiness 0 is real). */
 struct refused {
   const char *name;
   bool zero_unset;
+  const char *why;
 };
 
 struct section {
   const char *name;
-  const struct refused *fields; /* NULL: the whole section must be empty */
+  const struct refused *fields;
   size_t n;
 };
 
 static const struct refused memory_refused[] = {
-    {"kernel", true},
-    {"kernelTCP", true},
-    {"useHierarchy", true},
+    {"kernel", true,
+     "Linux no longer enforces kernel memory limits (memory.kmem.limit_in_bytes is deprecated "
+     "and a write to it has no effect): remove it, memory.limit covers kernel memory"},
 };
 
 #define FIELDS(a) a, sizeof a / sizeof a[0]
 static const struct section sections[] = {
     {"memory", FIELDS(memory_refused)},
-    {"rdma", NULL, 0},
 };
 
 static bool is_empty(json_t *v, bool zero_unset) {
@@ -68,18 +69,13 @@ static int check_section(json_t *res, const struct section *s, tote_err **err) {
   json_t *v = json_object_get(res, s->name);
   if (is_empty(v, false))
     return 0;
-  if (s->fields == NULL) {
-    if (json_is_object(v) && json_object_size(v) > 0) {
-      const char *key = json_object_iter_key(json_object_iter(v));
-      return err_set(err, 0, WHERE ".%s[\"%s\"] is not supported yet", s->name, key);
-    }
-    return err_set(err, 0, WHERE ".%s is not supported yet", s->name);
-  }
   if (!json_is_object(v))
     return err_set(err, 0, WHERE ".%s must be an object", s->name);
-  for (size_t i = 0; i < s->n; i++)
-    if (!is_empty(json_object_get(v, s->fields[i].name), s->fields[i].zero_unset))
-      return err_set(err, 0, WHERE ".%s.%s is not supported yet", s->name, s->fields[i].name);
+  for (size_t i = 0; i < s->n; i++) {
+    const struct refused *f = &s->fields[i];
+    if (!is_empty(json_object_get(v, f->name), f->zero_unset))
+      return err_set(err, 0, WHERE ".%s.%s is not supported: %s", s->name, f->name, f->why);
+  }
   return 0;
 }
 
@@ -162,11 +158,19 @@ int cg_memory_fields(json_t *res, struct cg_memory *mem, tote_err **err) {
   if (check && !json_is_null(check) && !json_is_boolean(check))
     return err_set(err, 0, WHERE ".memory.checkBeforeUpdate must be a boolean");
   mem->check_before_update = json_is_true(check);
+  if (get_bytes(m, "kernelTCP", &mem->kernel_tcp, err) < 0)
+    return -1;
+  json_t *hier = json_object_get(m, "useHierarchy");
+  if (hier && !json_is_null(hier) && !json_is_boolean(hier))
+    return err_set(err, 0, WHERE ".memory.useHierarchy must be a boolean");
+  if (hier && json_is_boolean(hier))
+    mem->use_hierarchy = json_is_true(hier) ? 1 : -1;
   return 0;
 }
 
 static bool memory_is_set(const struct cg_memory *m) {
-  return m->limit || m->reservation || m->swap || m->swappiness_set || m->disable_oom;
+  return m->limit || m->reservation || m->swap || m->swappiness_set || m->disable_oom ||
+         m->kernel_tcp || m->use_hierarchy;
 }
 
 static int device_rule(json_t *d, size_t i, struct cg_dev_rule *out, size_t *n,
@@ -337,7 +341,7 @@ int cg_validate_resources(json_t *res, tote_err **err) {
   int r = cg_blockio_fields(res, &bio, err);
   cg_blockio_free(&bio);
   if (r < 0 || cg_hugetlb_check(res, err) < 0 || cg_unified_check(res, err) < 0 ||
-      cg_net_check(res, err) < 0)
+      cg_net_check(res, err) < 0 || cg_rdma_check(res, err) < 0)
     return -1;
   _cleanup_free_ struct cg_dev_rule *rules = NULL;
   size_t n;
@@ -426,6 +430,9 @@ static int apply_others(struct cgroup *cg, json_t *res, tote_err **err) {
     return -1;
   if (cg_net_prio_set(res) && ((h = target(cg, "net_prio", WHERE ".network.priorities", err)) ==
                                    NULL || cg_net_prio_apply(h->dir, res, err) < 0))
+    return -1;
+  if (cg_rdma_set(res) && ((h = target(cg, "rdma", WHERE ".rdma", err)) == NULL ||
+                            cg_rdma_apply(h->dir, res, err) < 0))
     return -1;
   if (json_object_size(json_object_get(res, "unified")) > 0) {
     if ((h = v2_hier(cg)) == NULL)

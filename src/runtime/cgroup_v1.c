@@ -4,7 +4,7 @@
  * tasks until they are set), devices.allow/deny, pids.max,
  * memory.limit_in_bytes, memory.memsw.limit_in_bytes (only with swap
  * accounting), memory.soft_limit_in_bytes, memory.swappiness,
- * memory.oom_control, cpu.shares, cpu.cfs_period_us/quota_us/burst_us,
+ * memory.oom_control, memory.kmem.tcp.limit_in_bytes, memory.use_hierarchy, cpu.shares, cpu.cfs_period_us/quota_us/burst_us,
  * cpu.rt_period_us/rt_runtime_us (only with CONFIG_RT_GROUP_SCHED), cpu.idle
  * (5.15+), freezer.state.  A field whose file this kernel lacks is refused,
  * naming the field. */
@@ -171,6 +171,17 @@ static int v1_set_memory(const char *dir, const struct cg_memory *m, tote_err **
     return -1;
   if (m->disable_oom && write_field(dir, "memory.oom_control", "1",
                                     "memory.disableOOMKiller", NULL, err) < 0)
+    return -1;
+  if (m->kernel_tcp &&
+      write_i64(dir, "memory.kmem.tcp.limit_in_bytes", m->kernel_tcp, "memory.kernelTCP",
+                "this kernel has no TCP buffer accounting for memory cgroups", err) < 0)
+    return -1;
+  if (m->use_hierarchy &&
+      write_hinted(dir, "memory.use_hierarchy", m->use_hierarchy > 0 ? "1" : "0",
+                   "memory.useHierarchy", NULL,
+                   (struct hint){EINVAL, "this kernel keeps every memory cgroup hierarchical "
+                                         "(useHierarchy false is not possible)"},
+                   err) < 0)
     return -1;
   return 0;
 }

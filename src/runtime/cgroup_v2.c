@@ -6,7 +6,8 @@
  * delegate them.  Files: pids.max, memory.max/low/swap.max, cpu.weight,
  * cpu.max, cpu.max.burst, cpu.idle, cpuset.cpus/mems, cgroup.freeze and
  * cgroup.events, cgroup.kill (5.14+).  v2 has no swappiness, no switch to
- * disable the OOM killer and no real-time group bandwidth: those fields are
+ * disable the OOM killer, no separate TCP buffer limit (kernelTCP), no
+ * non-hierarchical mode and no real-time group bandwidth: those fields are
  * refused. */
 #include "runtime/cgroup_internal.h"
 
@@ -114,6 +115,12 @@ static int v2_set_memory(const char *dir, const struct cg_memory *m, tote_err **
     return refuse_v2("memory.swappiness", err);
   if (m->disable_oom)
     return refuse_v2("memory.disableOOMKiller", err);
+  if (m->kernel_tcp)
+    return err_set(err, 0, "linux.resources.memory.kernelTCP is not supported on cgroup v2: "
+                           "socket buffers count against memory.limit there");
+  if (m->use_hierarchy < 0)
+    return err_set(err, 0, "linux.resources.memory.useHierarchy false is not supported on "
+                           "cgroup v2: every v2 cgroup is hierarchical");
   char buf[32];
   int64_t swap;
   int r = cg_v2_swap_max(m->swap, m->limit, &swap, err);

@@ -550,6 +550,17 @@ need_v1() {
 	done
 }
 
+# has_controller NAME — true when a mounted hierarchy holds the controller:
+# a v1 one, or the cgroup2 mount's cgroup.controllers.
+has_controller() {
+	awk -v c="$1" '$1 == c && $2 != 0 { f = 1 } END { exit !f }' /proc/cgroups && return 0
+	local m
+	for m in $(awk '$3 == "cgroup2" { print $2 }' /proc/mounts); do
+		grep -qw "$1" "$m/cgroup.controllers" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # read_cg CONTROLLER FILE — FILE in the cgroup of CONTROLLER of the container whose
 # init is $PID.
 read_cg() {

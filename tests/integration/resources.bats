@@ -142,13 +142,66 @@ has_memsw() { [ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]; }
 	fi
 }
 
-@test "fields tote does not apply are still refused by name" {
-	skip_if_runc "runc ignores or applies them"
+@test "memory: kernelTCP and useHierarchy are applied" {
+	need_v1 memory
+	[ -e /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes ] || skip "no memory.kmem.tcp"
+	skip_if_runc "runc 1.1 does not apply kernelTCP"
+	create_sleeper '{"memory": {"kernelTCP": 2097152, "useHierarchy": true}}'
+	[ "$(read_cg memory memory.kmem.tcp.limit_in_bytes)" = 2097152 ]
+	[ "$(read_cg memory memory.use_hierarchy)" = 1 ]
+	# update changes it, and the flag runc has for it too
+	run rt update --kernel-memory-tcp 4m "$ID"
+	assert_success
+	[ "$(read_cg memory memory.kmem.tcp.limit_in_bytes)" = 4194304 ]
+}
+
+@test "memory: useHierarchy false, which this kernel cannot do, fails by name and leaves nothing" {
+	need_v1 memory
+	skip_if_runc "runc 1.1 does not apply useHierarchy"
 	set_args true
-	set_resources '{"memory": {"kernelTCP": 1048576}}'
+	set_resources '{"memory": {"useHierarchy": false}}'
 	create_container "$ID"
 	assert_failure
-	assert_output --partial "linux.resources.memory.kernelTCP is not supported"
+	assert_output --partial "linux.resources.memory.useHierarchy"
+	assert_output --partial "keeps every memory cgroup hierarchical"
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+}
+
+@test "memory: kernel, a limit Linux no longer enforces, is refused by name" {
+	skip_if_runc "runc ignores it"
+	set_args true
+	set_resources '{"memory": {"kernel": 1048576}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial "linux.resources.memory.kernel is not supported: Linux no longer enforces"
+	# nor can update set it
+	create_sleeper '{}'
+	run rt update --kernel-memory 4m "$ID"
+	assert_failure
+	assert_output --partial "linux.resources.memory.kernel is not supported"
+}
+
+@test "rdma: a limit on a device this host does not have fails by name and leaves nothing" {
+	has_controller rdma || skip "no rdma controller"
+	[ -z "$(ls /sys/class/infiniband 2>/dev/null)" ] || skip "this host has RDMA devices"
+	skip_if_runc "runc's message differs"
+	set_args true
+	set_resources '{"rdma": {"tote_nodev": {"hcaHandles": 2}}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial 'linux.resources.rdma["tote_nodev"]'
+	assert_output --partial 'no RDMA device "tote_nodev"'
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+}
+
+@test "rdma: refused by name where no hierarchy has the rdma controller" {
+	! has_controller rdma || skip "this host has the rdma controller"
+	skip_if_runc "runc ignores it"
+	set_args true
+	set_resources '{"rdma": {"mlx5_0": {"hcaHandles": 2}}}'
+	create_container "$ID"
+	assert_failure
+	assert_output --partial "linux.resources.rdma: no cgroup hierarchy has the rdma controller"
 }
 
 # whole_disk — "MAJOR:MINOR" of a whole block device (not loop, ram or zram).

@@ -302,13 +302,17 @@ static const struct res_case res_cases[] = {
     {"{\"memory\": {\"swappiness\": -1}}", "memory.swappiness must be between"},
     {"{\"memory\": {\"disableOOMKiller\": 1}}",
      "linux.resources.memory.disableOOMKiller must be a boolean"},
-    {"{\"memory\": {\"kernelTCP\": 5}}",
-     "linux.resources.memory.kernelTCP is not supported yet"},
+    {"{\"memory\": {\"kernelTCP\": 5, \"useHierarchy\": false}}", NULL},
+    {"{\"memory\": {\"kernelTCP\": -1, \"useHierarchy\": true}}", NULL},
+    {"{\"memory\": {\"kernelTCP\": -2}}", "linux.resources.memory.kernelTCP must be -1"},
+    {"{\"memory\": {\"useHierarchy\": 1}}",
+     "linux.resources.memory.useHierarchy must be a boolean"},
+    {"{\"memory\": {\"kernel\": 4096}}",
+     "linux.resources.memory.kernel is not supported: Linux no longer enforces kernel memory"},
+    {"{\"memory\": {\"kernel\": 0}}", NULL},
     {"{\"memory\": {\"checkBeforeUpdate\": true}}", NULL},
     {"{\"memory\": {\"checkBeforeUpdate\": 1}}",
      "linux.resources.memory.checkBeforeUpdate must be a boolean"},
-    {"{\"memory\": {\"useHierarchy\": true}}",
-     "linux.resources.memory.useHierarchy is not supported yet"},
     {"{\"cpu\": {\"cpus\": 1}}", "linux.resources.cpu.cpus must be a string"},
     {"{\"cpu\": {\"mems\": \"0;1\"}}", "linux.resources.cpu.mems \"0;1\" is not a list"},
     {"{\"cpu\": {\"idle\": 2}}", "linux.resources.cpu.idle must be 0 or 1"},
@@ -325,8 +329,18 @@ static const struct res_case res_cases[] = {
     {"{\"network\": {\"classID\": -7}}", "linux.resources.network.classID must be"},
     {"{\"hugepageLimits\": [{\"pageSize\": \"2XB\", \"limit\": 1}]}",
      "linux.resources.hugepageLimits[0].pageSize must be"},
-    {"{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}",
-     "linux.resources.rdma[\"mlx5_1\"] is not supported yet"},
+    {"{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3, \"hcaObjects\": 10000}, "
+     "\"rxe0\": {\"hcaObjects\": null}, \"x\": {}}}",
+     NULL},
+    {"{\"rdma\": []}", "linux.resources.rdma must be an object of device names"},
+    {"{\"rdma\": {\"a b\": {\"hcaHandles\": 3}}}",
+     "linux.resources.rdma[\"a b\"]: not an RDMA device name"},
+    {"{\"rdma\": {\"\": {}}}", "linux.resources.rdma[\"\"]: not an RDMA device name"},
+    {"{\"rdma\": {\"mlx5_1\": 3}}", "linux.resources.rdma[\"mlx5_1\"] must be an object"},
+    {"{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": -1}}}",
+     "linux.resources.rdma[\"mlx5_1\"].hcaHandles must be a number from 0 to 2147483647"},
+    {"{\"rdma\": {\"mlx5_1\": {\"handles\": 1}}}",
+     "linux.resources.rdma[\"mlx5_1\"].handles is not a limit (hcaHandles, hcaObjects)"},
     {"{\"unified\": {\"cgroup.procs\": \"5\"}}",
      "linux.resources.unified: cgroup.procs is not a resource"},
     {"{\"cpu\": 5}", "linux.resources.cpu must be an object"},
@@ -524,6 +538,14 @@ static void test_v2_backend_fake(void **state) {
   c = (struct cg_cpu){.rt_runtime = 1000};
   assert_refused(be->set_cpu(d, &c, &err), &err,
                  "linux.resources.cpu.realtimeRuntime is not supported on cgroup v2");
+  m = (struct cg_memory){.kernel_tcp = 1048576};
+  assert_refused(be->set_memory(d, &m, &err), &err,
+                 "linux.resources.memory.kernelTCP is not supported on cgroup v2");
+  m = (struct cg_memory){.use_hierarchy = -1};
+  assert_refused(be->set_memory(d, &m, &err), &err,
+                 "linux.resources.memory.useHierarchy false is not supported on cgroup v2");
+  m = (struct cg_memory){.use_hierarchy = 1}; /* what v2 always is */
+  assert_int_equal(be->set_memory(d, &m, &err), 0);
   c = (struct cg_cpu){.rt_period = 1000};
   assert_refused(be->set_cpu(d, &c, &err), &err,
                  "linux.resources.cpu.realtimePeriod is not supported on cgroup v2");
@@ -543,7 +565,8 @@ static void test_v2_backend_fake(void **state) {
 
 static const char *const v1_files[] = {
     "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.swappiness",
-    "memory.oom_control",    "cpu.shares",                 "cpu.cfs_period_us",
+    "memory.oom_control",    "memory.kmem.tcp.limit_in_bytes", "memory.use_hierarchy",
+    "cpu.shares",            "cpu.cfs_period_us",
     "cpu.cfs_quota_us",      "cpuset.cpus",                "cpuset.mems",
     NULL};
 
@@ -553,8 +576,11 @@ static void test_v1_backend_fake(void **state) {
   tote_err *err = NULL;
   char *d = fake_dir(v1_files);
   struct cg_memory m = {.limit = 67108864, .reservation = 33554432, .swappiness_set = true,
-                        .swappiness = 0, .disable_oom = true};
+                        .swappiness = 0, .disable_oom = true, .kernel_tcp = 2097152,
+                        .use_hierarchy = 1};
   assert_int_equal(be->set_memory(d, &m, &err), 0);
+  assert_file(d, "memory.kmem.tcp.limit_in_bytes", "2097152");
+  assert_file(d, "memory.use_hierarchy", "1");
   assert_file(d, "memory.limit_in_bytes", "67108864");
   assert_file(d, "memory.soft_limit_in_bytes", "33554432");
   assert_file(d, "memory.swappiness", "0");

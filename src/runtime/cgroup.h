@@ -60,11 +60,9 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct tote_err **err);
 /* Validation only, no side effects (config load): every field of
  * linux.resources that tote does not implement and that is present with a
  * non-zero value is refused, naming it, and the values of those it does are
- * checked.  Implemented: devices (cgroup v1 only: refused when no v1 devices
- * hierarchy is mounted), pids.limit, memory limit, reservation, swap,
- * swappiness, disableOOMKiller, cpu shares, quota, period, burst,
- * realtimeRuntime, realtimePeriod, idle, cpus, mems.  resources may be
- * NULL. */
+ * checked.  Everything in linux.resources is implemented but
+ * memory.kernel, which Linux no longer enforces (see cgroup_resources.c).
+ * resources may be NULL. */
 int cgroup_check_resources(json_t *resources, struct tote_err **err);
 /* Check, then apply in this order: devices, pids, memory, cpuset (cpus,
  * mems), cpu.  pids.limit: negative = "max", 0 is a real limit of 0

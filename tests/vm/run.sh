@@ -9,7 +9,8 @@
 # that stops early, a timeout, or a missing qemu or kernel package.
 #
 #   build/vm/kernel/   the kernel, fetched once with `apt-get download` and
-#                      unpacked (never installed): vmlinuz, vmlinux, config
+#                      unpacked (never installed): vmlinuz, vmlinux, config,
+#                      and modules/: the few modules the tests load (MODULES)
 #   build/vm/initramfs.cpio  rebuilt on every run from the current build
 #   build/vm/console.log     everything the guest printed, last run
 #
@@ -90,6 +91,11 @@ apt_download() {
 	die "apt-get download $pkg failed: the kernel package is needed (run apt-get update as root; scripts/setup.sh does)"
 }
 
+# Modules the guest loads, in load order (each after what it depends on):
+# a software RDMA device (rxe, which needs the crc32 hash) on a dummy link,
+# for the rdma controller.
+MODULES="crc32_generic ib_core ib_uverbs udp_tunnel ip6_udp_tunnel rdma_rxe dummy"
+
 fetch_kernel() {
 	local dl="$VM_DIR/download" meta dep deb
 	command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to fetch the kernel package"
@@ -104,8 +110,16 @@ fetch_kernel() {
 	[ -n "$dep" ] || die "cannot find the versioned kernel package in the Depends of $meta"
 	apt_download "$dl" "$dep"
 	deb=$(ls "$dl/${dep}"_*.deb)
-	# only /boot: the modules are not needed (everything is in the initramfs)
-	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$KDIR.new" --wildcards './boot/*'
+	# /boot and the few modules in MODULES, not the thousands of others
+	local pats=('./boot/*') m
+	for m in $MODULES; do pats+=("*/$m.ko"); done
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$KDIR.new" --wildcards "${pats[@]}"
+	mkdir "$KDIR.new/modules"
+	find "$KDIR.new/lib" -name '*.ko' -exec mv {} "$KDIR.new/modules/" \;
+	rm -rf "$KDIR.new/lib"
+	for m in $MODULES; do
+		[ -f "$KDIR.new/modules/$m.ko" ] || die "$deb has no $m.ko"
+	done
 	mv "$KDIR.new"/boot/vmlinuz-* "$KDIR.new/vmlinuz"
 	mv "$KDIR.new"/boot/config-* "$KDIR.new/config"
 	rm -rf "$KDIR.new/boot"
@@ -119,7 +133,7 @@ if [ -n "${TOTE_VM_KERNEL:-}" ]; then
 	KERNEL=$TOTE_VM_KERNEL
 	KVER=$KERNEL
 else
-	if [ "${TOTE_VM_REFETCH:-0}" = 1 ] || [ ! -f "$KDIR/vmlinuz" ]; then
+	if [ "${TOTE_VM_REFETCH:-0}" = 1 ] || [ ! -f "$KDIR/vmlinuz" ] || [ ! -d "$KDIR/modules" ]; then
 		fetch_kernel
 	fi
 	# The decompressed kernel boots faster under TCG (qemu enters it through
@@ -156,6 +170,15 @@ copy_elf() {
 
 cp /bin/busybox "$STAGE/bin/busybox"
 copy_elf "$TOTE" /vm/bin/tote-oci
+# iproute2's rdma, to make the rxe device (busybox has no netlink RDMA)
+if command -v rdma >/dev/null 2>&1; then
+	copy_elf "$(command -v rdma)" /vm/bin/rdma
+fi
+if [ -z "${TOTE_VM_KERNEL:-}" ]; then
+	mkdir -p "$STAGE/vm/modules"
+	for m in $MODULES; do cp "$KDIR/modules/$m.ko" "$STAGE/vm/modules/"; done
+	echo "$MODULES" >"$STAGE/vm/modules/order"
+fi
 cp -a "$ROOTFS" "$STAGE/vm/rootfs"
 install -m 0755 "$HERE/init" "$STAGE/init"
 install -m 0644 "$HERE/tests.sh" "$STAGE/vm/tests.sh"

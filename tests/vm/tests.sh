@@ -432,6 +432,7 @@ refused() {
 
 t_refuse_swappiness() { refused '{"memory": {"limit": 67108864, "swappiness": 20}}' linux.resources.memory.swappiness; }
 t_refuse_realtime() { refused '{"cpu": {"realtimePeriod": 1000000, "realtimeRuntime": 950000}}' linux.resources.cpu.realtime; }
+t_refuse_kernel_tcp() { refused '{"memory": {"kernelTCP": 1048576}}' linux.resources.memory.kernelTCP; }
 t_refuse_oom_killer() { refused '{"memory": {"disableOOMKiller": true}}' linux.resources.memory.disableOOMKiller; }
 
 # mknod /dev/kmsg (c 1:11, not one of the devices every container gets) and
@@ -498,6 +499,40 @@ t_kill_all_term() {
 	eq "$(nprocs "$DIR")" 0 "processes left in cgroup.procs"
 }
 
+# An RDMA device for the rdma controller: the software one (rxe) on a dummy
+# link.  Sets $RDMA_DEV, or skips saying what is missing.
+rdma_device() {
+	[ -f /vm/modules/order ] || skip "no modules for this kernel (TOTE_VM_KERNEL)"
+	command -v rdma >/dev/null || skip "no rdma tool on the host (iproute2)"
+	grep -qw rdma "$CG/cgroup.controllers" || skip "no rdma controller"
+	if [ ! -e /sys/class/infiniband/totevm_rxe ]; then
+		local m
+		for m in $(cat /vm/modules/order); do
+			grep -q "^$m " /proc/modules || insmod "/vm/modules/$m.ko"
+		done
+		ip link add totevm0 type dummy
+		ip link set totevm0 up
+		rdma link add totevm_rxe type rxe netdev totevm0
+	fi
+	RDMA_DEV=totevm_rxe
+}
+
+t_rdma() {
+	rdma_device
+	create "{\"rdma\": {\"$RDMA_DEV\": {\"hcaHandles\": 3, \"hcaObjects\": 1000}}}" sleep 1000
+	# the kernel ends the line with a space
+	eq "$(grep "^$RDMA_DEV " "$DIR/rdma.max" | sed 's/ *$//')" \
+		"$RDMA_DEV hca_handle=3 hca_object=1000" rdma.max
+	echo "{\"rdma\": {\"$RDMA_DEV\": {\"hcaHandles\": 5}}}" | rt update --resources - "$ID"
+	eq "$(grep "^$RDMA_DEV " "$DIR/rdma.max" | sed 's/ *$//')" "$RDMA_DEV hca_handle=5 hca_object=1000" \
+		"rdma.max after update"
+}
+
+t_rdma_nodev() {
+	rdma_device
+	refused '{"rdma": {"nosuchdev": {"hcaHandles": 3}}}' 'no RDMA device "nosuchdev"'
+}
+
 t_kill_all_kill() {
 	three_procs
 	rt kill --all "$ID" KILL
@@ -541,11 +576,14 @@ t "limits: the OOM kill is counted in memory.events" t_memory_events
 t "pause/resume: cgroup.freeze and state follow; delete --force of a paused one" t_pause_resume
 t "refused on v2: memory.swappiness" t_refuse_swappiness
 t "refused on v2: memory.disableOOMKiller" t_refuse_oom_killer
+t "refused on v2: memory.kernelTCP" t_refuse_kernel_tcp
 t "refused on v2: cpu.realtimeRuntime and realtimePeriod" t_refuse_realtime
 t "devices: a deny rule is applied (eBPF) or refused by name" t_devices
 t "ps: lists cgroup.procs, child cgroups included" t_ps
 t "kill --all TERM signals every process in cgroup.procs" t_kill_all_term
 t "kill --all KILL empties the cgroup" t_kill_all_kill
+t "resources: rdma limits of an rxe device -> rdma.max, and update" t_rdma
+t "resources: rdma on a device the host lacks fails by name, leaves nothing" t_rdma_nodev
 
 rmdir "$CG/vmswap"
 tap "1..$N"

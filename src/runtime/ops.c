@@ -24,7 +24,13 @@ json_t *rt_state(const struct rt_context *ctx, const char *id, tote_err **err) {
   struct rt_state *st = load(ctx, id, err);
   if (st == NULL)
     return NULL;
-  json_t *o = state_to_oci_json(st, state_status(st));
+  enum rt_status s = state_status(st);
+  json_t *o = state_to_oci_json(st, s);
+  /* Why a stopped container stopped, when the kernel's OOM killer killed
+   * in its cgroup (docker's State.OOMKilled); absent otherwise, as in runc. */
+  unsigned long long ooms;
+  if (s == RT_STOPPED && st->cgroup && cgroup_oom_kills(st->cgroup, &ooms, NULL) == 0 && ooms)
+    json_object_set_new(o, "oomKilled", json_true());
   state_free(st);
   return o;
 }

@@ -323,6 +323,34 @@ whole_disk() {
 	[ ! -e "$ROOT_DIR/$ID" ]
 }
 
+@test "state of a stopped container says oomKilled after an OOM kill, and only then" {
+	need_v1 memory
+	skip_if_runc "tote reports it in state"
+	set_args sh -c 'x=$(head -c 100000000 /dev/zero | tr "\0" a); echo survived ${#x}'
+	set_resources '{"memory": {"limit": 33554432}}'
+	create_container "$ID"
+	assert_success
+	run rt state "$ID"
+	assert_success
+	[ "$(jq -r .oomKilled <<<"$output")" = null ]
+	run rt start "$ID"
+	assert_success
+	wait_status "$ID" stopped
+	run rt state "$ID"
+	assert_success
+	[ "$(jq -r .oomKilled <<<"$output")" = true ] || fail "state: $output"
+	rt delete "$ID"
+
+	set_args true
+	set_resources '{"memory": {"limit": 33554432}}'
+	create_container "$ID"
+	assert_success
+	run rt start "$ID"
+	wait_status "$ID" stopped
+	run rt state "$ID"
+	[ "$(jq -r .oomKilled <<<"$output")" = null ] || fail "state: $output"
+}
+
 @test "a container killed by SIGKILL without an OOM kill gets no OOM message" {
 	skip_if_runc "tote-specific message"
 	# (pid 1 ignores a SIGKILL from inside its namespace: a child takes it)

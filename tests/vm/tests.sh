@@ -394,6 +394,7 @@ t_memory_events() {
 	rt start "$ID"
 	wait_for 30 '[ "$(status)" = stopped ]'
 	grep -E '^oom_kill [1-9]' "$DIR/memory.events" || fail "memory.events: $(cat "$DIR/memory.events")"
+	rt state "$ID" | grep -q '"oomKilled": *true' || fail "state: $(rt state "$ID")"
 }
 
 # --- 5. pause and resume -------------------------------------------------------
@@ -572,7 +573,7 @@ t "update: flags and --resources rewrite the v2 files of a running container" t_
 t "events --stats reads the v2 files (pids.current, memory.max/current, cpu.stat)" t_stats
 t "limits: pids.max 10 stops a fork loop" t_pids_fork_loop
 t "limits: memory.max 32 MiB OOM-kills a process growing past it (137)" t_memory_oom
-t "limits: the OOM kill is counted in memory.events" t_memory_events
+t "limits: the OOM kill is counted in memory.events; state says oomKilled" t_memory_events
 t "pause/resume: cgroup.freeze and state follow; delete --force of a paused one" t_pause_resume
 t "refused on v2: memory.swappiness" t_refuse_swappiness
 t "refused on v2: memory.disableOOMKiller" t_refuse_oom_killer

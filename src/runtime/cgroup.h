@@ -95,6 +95,13 @@ json_t *cgroup_stats(struct cgroup *cg, struct tote_err **err);
 /* How many processes the OOM killer has killed in the cgroup (-1 with
  * ENOENT when no memory controller is there, or the kernel has no counter). */
 int cgroup_oom_kills(struct cgroup *cg, unsigned long long *n, struct tote_err **err);
+/* A non-blocking fd that becomes readable when the OOM killer may have acted
+ * in the cgroup (v2: memory.events changed; v1: the cgroup ran out of
+ * memory, which is signalled before the kill is counted).  Read the counter
+ * after it wakes, and cgroup_oom_drain() it.  -1 with err where there is no
+ * memory cgroup to watch. */
+int cgroup_oom_notify_fd(struct cgroup *cg, struct tote_err **err);
+void cgroup_oom_drain(int fd);
 
 /* rmdir every directory this cgroup created, deepest first (sub-cgroups the
  * container made inside its own cgroup too); retries briefly on EBUSY while

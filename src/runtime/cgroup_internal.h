@@ -240,6 +240,9 @@ struct cg_backend {
   /* The memory controller's OOM kill counter (v1 memory.oom_control, v2
    * memory.events "oom_kill"). */
   int (*oom_kills)(const char *dir, uint64_t *n, struct tote_err **err);
+  /* An fd that becomes readable when the OOM killer may have acted
+   * (cgroup_oom.c). */
+  int (*oom_notify)(const char *dir, struct tote_err **err);
 };
 
 extern const struct cg_backend cg_backend_v1;
@@ -344,8 +347,13 @@ int cg_v1_stats(const char *dir, const char *controller, struct cg_stats *s,
                 struct tote_err **err);
 int cg_v2_stats(const char *dir, const char *controller, struct cg_stats *s,
                 struct tote_err **err);
+
+/* ---- cgroup_oom.c ---- */
+
 int cg_v1_oom_kills(const char *dir, uint64_t *n, struct tote_err **err);
 int cg_v2_oom_kills(const char *dir, uint64_t *n, struct tote_err **err);
+int cg_v1_oom_notify(const char *dir, struct tote_err **err);
+int cg_v2_oom_notify(const char *dir, struct tote_err **err);
 
 /* ---- cgroup_resources.c: update ---- */
 

@@ -483,24 +483,6 @@ int cg_v2_stats(const char *dir, const char *ctrl, struct cg_stats *s, tote_err 
   return 0;
 }
 
-static int oom_kills(const char *dir, const char *file, uint64_t *n, tote_err **err) {
-  _cleanup_free_ char *t = cg_read(dir, file, err);
-  if (t == NULL)
-    return -1;
-  if (cg_kv_get(t, "oom_kill", n) < 0)
-    return err_set(err, ENOENT, "%s/%s has no oom_kill counter (kernel before 4.13?)", dir,
-                   file);
-  return 0;
-}
-
-int cg_v1_oom_kills(const char *dir, uint64_t *n, tote_err **err) {
-  return oom_kills(dir, "memory.oom_control", n, err);
-}
-
-int cg_v2_oom_kills(const char *dir, uint64_t *n, tote_err **err) {
-  return oom_kills(dir, "memory.events", n, err);
-}
-
 /* ---- the container's cgroup ---- */
 
 json_t *cgroup_stats(struct cgroup *cg, tote_err **err) {
@@ -524,16 +506,4 @@ json_t *cgroup_stats(struct cgroup *cg, tote_err **err) {
   json_t *j = cg_stats_json(&s);
   cg_stats_free(&s);
   return j;
-}
-
-int cgroup_oom_kills(struct cgroup *cg, unsigned long long *n, tote_err **err) {
-  CG_ERR_GUARD(err);
-  struct cg_hier *h = cg_find(cg, "memory");
-  if (h == NULL || h->dir == NULL)
-    return err_set(err, ENOENT, "the container has no memory cgroup");
-  uint64_t v = 0;
-  if (cg_backend_of(h)->oom_kills(h->dir, &v, err) < 0)
-    return -1;
-  *n = v;
-  return 0;
 }

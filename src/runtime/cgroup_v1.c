@@ -281,4 +281,5 @@ const struct cg_backend cg_backend_v1 = {
     .kill_all = v1_kill_all,
     .stats = cg_v1_stats,
     .oom_kills = cg_v1_oom_kills,
+    .oom_notify = cg_v1_oom_notify,
 };

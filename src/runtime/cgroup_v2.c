@@ -275,4 +275,5 @@ const struct cg_backend cg_backend_v2 = {
     .kill_all = v2_kill_all,
     .stats = cg_v2_stats,
     .oom_kills = cg_v2_oom_kills,
+    .oom_notify = cg_v2_oom_notify,
 };

@@ -5,7 +5,11 @@
  * container does, and kill, delete or update must not wait for it.  The end
  * of the container is its init's pidfd becoming readable; OOM kills are the
  * cgroup's counter (v1 memory.oom_control, v2 memory.events "oom_kill"),
- * read every OOM_POLL_MS. */
+ * read when the cgroup's OOM notification fd wakes (cgroup_oom.c).  v1
+ * signals before the kill is counted: after a wake-up that finds the
+ * counter unchanged, it is read again every OOM_RECHECK_MS for
+ * OOM_SETTLE_MS.  Where no notification can be had, the counter is read
+ * every OOM_POLL_MS. */
 #include <errno.h>
 #include <poll.h>
 #include <sys/syscall.h>
@@ -19,6 +23,8 @@
 #include "util/xalloc.h"
 
 #define OOM_POLL_MS 100
+#define OOM_RECHECK_MS 10
+#define OOM_SETTLE_MS 1000
 
 struct watched {
   struct cgroup *cg;
@@ -80,16 +86,30 @@ static int emit(rt_event_fn fn, void *arg, json_t *e, tote_err **err) {
   return r;
 }
 
-/* One "oom" event when the counter went up since *last. */
+/* One "oom" event when the counter went up since *last; *seen tells
+ * whether it did. */
 static int check_oom(struct watched *w, const char *id, bool *have, unsigned long long *last,
-                     rt_event_fn fn, void *arg, tote_err **err) {
+                     bool *seen, rt_event_fn fn, void *arg, tote_err **err) {
   unsigned long long n;
+  *seen = false;
   if (!*have || cgroup_oom_kills(w->cg, &n, NULL) < 0)
     return 0;
   if (n <= *last)
     return 0;
   *last = n;
+  *seen = true;
   return emit(fn, arg, event("oom", id, NULL), err);
+}
+
+/* How long poll may sleep: until the next stats, and no longer than the
+ * OOM counter's next reading needs. */
+static long poll_ms(long next, bool have_oom, int nfd, long recheck_until) {
+  long now = now_ms(), wait = next - now;
+  if (wait < 0)
+    wait = 0;
+  long cap = !have_oom ? wait : nfd < 0 ? OOM_POLL_MS : now < recheck_until ? OOM_RECHECK_MS
+                                                                            : wait;
+  return wait < cap ? wait : cap;
 }
 
 static int loop(struct watched *w, const char *id, long interval_ms, rt_event_fn fn, void *arg,
@@ -98,22 +118,25 @@ static int loop(struct watched *w, const char *id, long interval_ms, rt_event_fn
   if (pfd < 0 && errno != ESRCH)
     return err_sys(err, "watching the init of container %s (pidfd_open)", id);
   unsigned long long ooms = 0;
-  bool have_oom = cgroup_oom_kills(w->cg, &ooms, NULL) == 0;
+  bool have_oom = cgroup_oom_kills(w->cg, &ooms, NULL) == 0, seen;
+  _cleanup_close_ int nfd = have_oom ? cgroup_oom_notify_fd(w->cg, NULL) : -1;
+  long recheck_until = 0;
   bool gone = pfd < 0 || proc_start_time(w->pid) != w->start;
   long next = now_ms() + interval_ms;
   while (!gone) {
-    long wait = next - now_ms();
-    if (wait < 0)
-      wait = 0;
-    if (have_oom && wait > OOM_POLL_MS)
-      wait = OOM_POLL_MS;
-    struct pollfd p = {.fd = pfd, .events = POLLIN};
-    int r = poll(&p, 1, (int)wait);
+    struct pollfd p[2] = {{.fd = pfd, .events = POLLIN}, {.fd = nfd, .events = POLLIN}};
+    int r = poll(p, 2, (int)poll_ms(next, have_oom, nfd, recheck_until));
     if (r < 0 && errno != EINTR)
       return err_sys(err, "waiting on container %s", id);
-    gone = r > 0;
-    if (check_oom(w, id, &have_oom, &ooms, fn, arg, err) < 0)
+    gone = r > 0 && p[0].revents;
+    if (r > 0 && p[1].revents) {
+      cgroup_oom_drain(nfd);
+      recheck_until = now_ms() + OOM_SETTLE_MS;
+    }
+    if (check_oom(w, id, &have_oom, &ooms, &seen, fn, arg, err) < 0)
       return -1;
+    if (seen)
+      recheck_until = 0;
     if (gone || now_ms() < next)
       continue;
     tote_err *e = NULL;
@@ -133,7 +156,7 @@ static int loop(struct watched *w, const char *id, long interval_ms, rt_event_fn
       next = now_ms() + interval_ms;
   }
   /* An OOM kill of the init itself ends the container: report it still. */
-  return check_oom(w, id, &have_oom, &ooms, fn, arg, err);
+  return check_oom(w, id, &have_oom, &ooms, &seen, fn, arg, err);
 }
 
 int rt_events(const struct rt_context *ctx, const char *id, long interval_ms, rt_event_fn fn,

@@ -88,6 +88,14 @@ wait_grep() {
 	local bg=$BG_PID
 	# let events start watching before the OOM
 	wait_grep '"type":"stats"' "$TEST_DIR/events"
+	if ! is_runc; then
+		# woken by the kernel, not by polling: an eventfd (v1) or inotify (v2)
+		local p fds=
+		for p in $(pgrep -f -- "events --interval 500ms $ID"); do
+			[ "$(cat "/proc/$p/comm")" = tote-oci ] && fds+=$(ls -l "/proc/$p/fd")
+		done
+		grep -Eq 'anon_inode:(\[eventfd\]|inotify)' <<<"$fds" || fail "no OOM notification fd: $fds"
+	fi
 	# tail keeps the last "line" of /dev/zero, which never ends: it grows
 	# until the OOM killer kills it
 	run rt exec "$ID" tail /dev/zero

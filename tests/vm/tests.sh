@@ -361,6 +361,20 @@ t_stats() {
 	[ "${total:-0}" -gt 0 ] || fail "cpu usage total (cpu.stat usage_usec) is ${total:-missing}"
 }
 
+t_events_oom() {
+	create '{"memory": {"limit": 16777216, "swap": 16777216}}' sleep 1000
+	rt start "$ID"
+	# a long interval: the oom event must come from the notification
+	rt events --interval 60s "$ID" >/tmp/events 2>&1 &
+	local ev=$!
+	sleep 0.5
+	# it watches memory.events (the process under timeout is tote-oci)
+	ls -l /proc/*/fd 2>/dev/null | grep -q 'anon_inode:inotify' || fail "no inotify fd is open"
+	rt exec "$ID" tail /dev/zero && fail "tail /dev/zero survived 16 MiB"
+	wait_for 10 'grep -q "\"type\":\"oom\",\"id\":\"$ID\"" /tmp/events'
+	kill "$ev"
+}
+
 # --- 4. limits a process feels -------------------------------------------------
 
 t_pids_fork_loop() {
@@ -571,6 +585,7 @@ t "resources: blockIO.weight 500 -> io.weight \"default 4950\"" t_blockio_weight
 t "resources: hugepageLimits 2MB -> hugetlb.2MB.max" t_hugetlb
 t "update: flags and --resources rewrite the v2 files of a running container" t_update
 t "events --stats reads the v2 files (pids.current, memory.max/current, cpu.stat)" t_stats
+t "events: an OOM kill is an oom event, woken by inotify on memory.events" t_events_oom
 t "limits: pids.max 10 stops a fork loop" t_pids_fork_loop
 t "limits: memory.max 32 MiB OOM-kills a process growing past it (137)" t_memory_oom
 t "limits: the OOM kill is counted in memory.events; state says oomKilled" t_memory_events

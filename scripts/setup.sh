@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential pkg-config clang libclang-rt-14-dev          # compilers, sanitizers, libFuzzer
   libjansson-dev libseccomp-dev libcap-dev                     # runtime libraries
+  libsystemd-dev                                               # sd-bus header (loaded only for --systemd-cgroup)
   libcmocka-dev bats bats-assert bats-support jq               # tests
   python3-jsonschema                                           # tests: OCI schema checks
   busybox-static                                               # the built-in image

@@ -11,7 +11,8 @@
 #  (c) clients: bats --tap tests/clients (podman, containerd).
 #  (d) the config fuzzer for FUZZ_SECONDS (default 60).
 #  (e) vm: tests/vm/run.sh, the cgroup tests on pure cgroup v2 in a qemu
-#      VM (docs/testing-vm.md), counted from its TAP.
+#      VM (docs/testing-vm.md), counted from its TAP; then a second boot with
+#      systemd as PID 1 for the systemd cgroup driver.
 #
 # Environment: RUNTIME (see tests/integration/helpers.bash; "runc" tests
 # Debian's runc), BATS_ARGS (extra bats arguments, e.g. "-f exec"),
@@ -174,27 +175,40 @@ run_fuzz() {
 
 # --- (e) cgroup v2 for real: tote-oci in a qemu VM booted with only cgroup2 ----
 
-run_vm() {
-	local log="$LOG_DIR/vm.log" rc=0 p f s
-	if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
-		echo "# vm: qemu-system-x86_64 is not installed (apt-get install --no-install-recommends qemu-system-x86): skipped"
-		skipped=$((skipped + 1))
-		return
-	fi
-	echo "# vm: tests/vm/run.sh (pure cgroup v2 under qemu)"
-	tests/vm/run.sh >"$log" 2>&1 </dev/null || rc=$?
+# vm_boot NAME [VAR=VALUE...] — one boot of tests/vm/run.sh, its TAP counted
+vm_boot() {
+	local name=$1 log="$LOG_DIR/vm-$1.log" rc=0 p f s
+	shift
+	env "$@" tests/vm/run.sh >"$log" 2>&1 </dev/null || rc=$?
 	cat "$log"
 	p=$(grep -cE '^ok [0-9]+' "$log")
 	s=$(grep -E '^ok [0-9]+' "$log" | grep -ciE ' # skip( |$)')
 	f=$(grep -cE '^not ok [0-9]+' "$log")
 	# a guest that hung, crashed or never booted fails the section
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "not ok - vm: tests/vm/run.sh exited $rc without a failing test (see above)"
+		echo "not ok - vm ($name): tests/vm/run.sh exited $rc without a failing test (see above)"
 		f=1
 	fi
 	passed=$((passed + p - s))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
+}
+
+run_vm() {
+	if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+		echo "# vm: qemu-system-x86_64 is not installed (apt-get install --no-install-recommends qemu-system-x86): skipped"
+		skipped=$((skipped + 1))
+		return
+	fi
+	echo "# vm: tests/vm/run.sh (pure cgroup v2 under qemu)"
+	vm_boot cgroup
+	if [ -x /lib/systemd/systemd ]; then
+		echo "# vm: tests/vm/run.sh with systemd as PID 1 (the systemd cgroup driver)"
+		vm_boot systemd TOTE_VM_SYSTEMD=1
+	else
+		echo "# vm: no systemd on this host to boot the guest with: the systemd driver tests are skipped"
+		skipped=$((skipped + 1))
+	fi
 }
 
 [ "${SKIP_UNIT:-0}" = 1 ] || run_unit

@@ -61,7 +61,7 @@ static json_t *linux_features(void) {
   return json_pack("{s:o, s:o, s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:{s:b}, s:{s:b}, "
                    "s:{s:b}, s:{s:{s:b}}, s:{s:b}}",
                    "namespaces", ns, "capabilities", capabilities(),
-                   "cgroup", "v1", 1, "v2", 1, "systemd", 0, "systemdUser", 0, "rdma", 1,
+                   "cgroup", "v1", 1, "v2", 1, "systemd", 1, "systemdUser", 0, "rdma", 1,
                    "seccomp", seccomp_features(),
                    "apparmor", "enabled", 0,
                    "selinux", "enabled", 0,

@@ -94,15 +94,7 @@ static int make_context(struct rt_context *ctx, char **root_owned, tote_err **er
     ctx->rootless = false;
   else
     return err_set(err, 0, "--rootless takes auto, true or false, not %s", rl);
-  if (g.systemd_cgroup) {
-    struct stat st;
-    if (stat("/run/systemd/system", &st) < 0)
-      return err_set(err, 0, "--systemd-cgroup: systemd is not running on this host; leave the "
-                             "flag out to use cgroupfs");
-    return err_set(err, 0, "--systemd-cgroup is not supported yet; leave the flag out to use "
-                           "cgroupfs");
-  }
-  ctx->systemd_cgroup = false;
+  ctx->systemd_cgroup = g.systemd_cgroup; /* create and run use it; the state says the rest */
   return 0;
 }
 

@@ -103,17 +103,6 @@ int cgroup_detect_layout(enum cg_layout *out, tote_err **err) {
   return 0;
 }
 
-int cgroup_refuse_systemd_driver(tote_err **err) {
-  struct stat st;
-  if (stat("/run/systemd/system", &st) < 0 || !S_ISDIR(st.st_mode))
-    return err_set(err, 0,
-                   "--systemd-cgroup: systemd is not running on this host "
-                   "(no /run/systemd/system); leave the option out to use cgroupfs");
-  return err_set(err, 0,
-                 "--systemd-cgroup: the systemd cgroup driver is not supported yet; "
-                 "leave the option out to use cgroupfs");
-}
-
 const char *cgroup_layout_name(enum cg_layout l) {
   switch (l) {
   case CG_LAYOUT_V1:
@@ -286,6 +275,36 @@ struct cgroup *cgroup_create(const char *cgroups_path, const char *id, bool root
   }
   struct cg_hier *p = primary(cg);
   cg->path = xstrdup(p ? p->path : cg->h[0].path);
+  return cg;
+}
+
+struct cgroup *cgroup_join(const char *path, tote_err **err) {
+  CG_ERR_GUARD(err);
+  _cleanup_free_ char *clean = cg_clean_path(path, err);
+  if (clean == NULL)
+    return NULL;
+  if (clean[0] != '/' || strcmp(clean, "/") == 0) {
+    err_set(err, EINVAL, "cgroup %s: not a cgroup below the root", path);
+    return NULL;
+  }
+  struct cgroup *cg = xzalloc(sizeof *cg);
+  if (cg_detect(&cg->h, &cg->n, err) < 0) {
+    cgroup_free(cg);
+    return NULL;
+  }
+  for (size_t i = 0; i < cg->n; i++) {
+    struct cg_hier *h = &cg->h[i];
+    struct stat st;
+    h->path = xstrdup(clean);
+    h->dir = xasprintf("%s%s", strcmp(h->mount, "/") == 0 ? "" : h->mount, clean);
+    h->created = xzalloc(sizeof *h->created);
+    if (stat(h->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+      err_sys(err, "cgroup %s", h->dir);
+      cgroup_free(cg);
+      return NULL;
+    }
+  }
+  cg->path = xstrdup(clean);
   return cg;
 }
 

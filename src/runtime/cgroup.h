@@ -32,9 +32,6 @@ enum cg_layout { CG_LAYOUT_V1, CG_LAYOUT_V2, CG_LAYOUT_HYBRID };
  * controllers and a cgroup2 mount coexist.  Error when no cgroup fs at all. */
 int cgroup_detect_layout(enum cg_layout *out, struct tote_err **err);
 const char *cgroup_layout_name(enum cg_layout l); /* "v1", "v2", "hybrid" */
-/* For the CLI's --systemd-cgroup: there is no systemd driver.  Always -1,
- * saying whether systemd is even running (/run/systemd/system). */
-int cgroup_refuse_systemd_driver(struct tote_err **err);
 
 /* The container's cgroup in every hierarchy (opaque). */
 struct cgroup;
@@ -54,6 +51,10 @@ struct cgroup;
  * runc does without delegation.  On error nothing created is left behind. */
 struct cgroup *cgroup_create(const char *cgroups_path, const char *id, bool rootless,
                              struct tote_err **err);
+/* The existing cgroup at path (absolute, the same in every hierarchy) that
+ * someone else made, systemd say: tote writes limits there but
+ * cgroup_destroy leaves its directories alone.  Each must exist. */
+struct cgroup *cgroup_join(const char *path, struct tote_err **err);
 /* Write pid to cgroup.procs in every hierarchy where the cgroup exists. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct tote_err **err);
 

@@ -21,6 +21,7 @@
 #include "runtime/spawn.h"
 #include "runtime/state.h"
 #include "runtime/sync.h"
+#include "runtime/systemd.h"
 #include "runtime/terminal.h"
 #include "util/err.h"
 #include "util/unixsock.h"
@@ -44,6 +45,10 @@ struct creation {
   int relay_fd;     /* foreground terminal: where we receive the master */
   struct seccomp_prog seccomp; /* built from linux.seccomp, if any */
   int *mount_fds;   /* idmap mounts made here for a container with a user namespace */
+  /* --systemd-cgroup: the scope that becomes the container's cgroup */
+  struct sd_conn sd;
+  bool sd_open, unit_started;
+  struct sd_unit unit;
 };
 
 static int load_bundle(struct creation *cr, tote_err **err) {
@@ -147,11 +152,8 @@ static json_t *device_rules(const struct rt_config *c) {
   return rules;
 }
 
-static int make_cgroup(struct creation *cr, tote_err **err) {
+static int apply_resources(struct creation *cr, tote_err **err) {
   const struct rt_config *c = cr->config;
-  cr->cg = cgroup_create(c->cgroups_path, cr->o->id, cr->ctx->rootless, err);
-  if (cr->cg == NULL)
-    return -1;
   cr->st.cgroup = cr->cg;
   if (c->resources) {
     json_t *res = json_deep_copy(c->resources);
@@ -163,6 +165,48 @@ static int make_cgroup(struct creation *cr, tote_err **err) {
       return -1;
   }
   return state_save(&cr->st, err);
+}
+
+/* The systemd driver: once the container process exists, a scope with it
+ * inside becomes its cgroup. */
+static int place_in_scope(void *arg, pid_t pid, tote_err **err) {
+  struct creation *cr = arg;
+  if (systemd_start_scope(&cr->sd, &cr->unit, pid, cr->config->resources, err) < 0)
+    return -1;
+  cr->unit_started = true;
+  char file[64];
+  snprintf(file, sizeof file, "/proc/%d/cgroup", (int)pid);
+  _cleanup_free_ char *text = read_file_at(AT_FDCWD, file, NULL, err);
+  if (text == NULL)
+    return -1;
+  const char *v2 = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
+  if (v2 == NULL)
+    return err_set(err, 0, "%s has no cgroup v2 entry", file);
+  v2 += v2 == text ? 3 : 4;
+  _cleanup_free_ char *path = xstrndup(v2, strcspn(v2, "\n"));
+  if ((cr->cg = cgroup_join(path, err)) == NULL)
+    return err_wrap(err, "the systemd scope %s", cr->unit.name);
+  return apply_resources(cr, err);
+}
+
+static int make_cgroup(struct creation *cr, tote_err **err) {
+  const struct rt_config *c = cr->config;
+  if (cr->ctx->systemd_cgroup) {
+    if (systemd_unit_parse(c->cgroups_path, cr->o->id, &cr->unit, err) < 0 ||
+        systemd_open(&cr->sd, err) < 0)
+      return -1;
+    cr->sd_open = true;
+    cr->sp.place = place_in_scope;
+    cr->sp.place_arg = cr;
+    /* saved before the scope exists: delete --force of a killed create
+     * stops it */
+    cr->st.systemd_unit = xstrdup(cr->unit.name);
+    return state_save(&cr->st, err);
+  }
+  cr->cg = cgroup_create(c->cgroups_path, cr->o->id, cr->ctx->rootless, err);
+  if (cr->cg == NULL)
+    return -1;
+  return apply_resources(cr, err);
 }
 
 static void fill_launch(struct creation *cr, struct launch *l, int fifo_fd) {
@@ -336,6 +380,8 @@ static void undo_create(struct creation *cr) {
     cgroup_kill_all(cr->cg, SIGKILL, NULL);
     cgroup_destroy(cr->cg, NULL);
   }
+  if (cr->unit_started)
+    systemd_stop_unit(&cr->sd, cr->unit.name, NULL);
   if (cr->dir_made)
     state_remove_dir(cr->rootfd, cr->o->id, NULL);
 }
@@ -350,6 +396,9 @@ static void creation_free(struct creation *cr) {
   if (cr->rootfd >= 0)
     close(cr->rootfd);
   cgroup_free(cr->cg);
+  if (cr->sd_open)
+    sd_disconnect(&cr->sd);
+  systemd_unit_free(&cr->unit);
   seccomp_prog_free(&cr->seccomp);
   for (size_t i = 0; cr->mount_fds && i < cr->config->n_mounts; i++)
     if (cr->mount_fds[i] >= 0)
@@ -361,6 +410,7 @@ static void creation_free(struct creation *cr) {
   free(cr->rootfs);
   free(cr->st.created);
   free(cr->st.owner);
+  free(cr->st.systemd_unit);
 }
 
 static void creation_init(struct creation *cr, const struct rt_context *ctx,

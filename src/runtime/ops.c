@@ -12,6 +12,7 @@
 #include "runtime/hooks.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
+#include "runtime/systemd.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -99,7 +100,9 @@ int rt_delete(const struct rt_context *ctx, const char *id, bool force, tote_err
     wait_gone(st);
   }
   int r = 0;
-  if (st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
+  if (st->systemd_unit && systemd_stop(st->systemd_unit, err) < 0)
+    r = err_wrap(err, "deleting container %s", id);
+  if (r == 0 && st->cgroup && cgroup_destroy(st->cgroup, err) < 0)
     r = err_wrap(err, "deleting container %s", id);
   if (r == 0 && !st->creating)
     hooks_run_stored(st, RT_HOOK_POSTSTOP, RT_STOPPED);

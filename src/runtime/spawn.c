@@ -74,6 +74,8 @@ static int drive_stage(struct launch *l, struct cgroup *cg, const struct rt_conf
     return 0;
   if (cg && !cloned_in && cgroup_enter(cg, sp->child_pid, err) < 0)
     return -1;
+  if (cg == NULL && sp->place && sp->place(sp->place_arg, sp->child_pid, err) < 0)
+    return -1;
   return sync_send(sp->sync_fd, SYNC_CGROUP_DONE, 0, NULL, err);
 }
 

@@ -14,6 +14,10 @@ struct spawn {
   int sync_fd;     /* the parent's end */
   pid_t stage_pid;
   pid_t child_pid; /* the container process, our child via CLONE_PARENT */
+  /* Without a cgroup to enter: puts the container process in its cgroup
+   * (the systemd driver's scope) before it goes on; may be NULL. */
+  int (*place)(void *arg, pid_t pid, struct tote_err **err);
+  void *place_arg;
 };
 
 /* Fork the stage, put it in cg (may be NULL), write the id maps it asks

@@ -148,6 +148,9 @@ int state_save(const struct rt_state *st, tote_err **err) {
                                             "rootless", st->rootless));
   if (st->cgroup)
     json_object_set_new(json_object_get(o, "tote"), "cgroup", cgroup_to_json(st->cgroup));
+  if (st->systemd_unit)
+    json_object_set_new(json_object_get(o, "tote"), "systemd_unit",
+                        json_string(st->systemd_unit));
   char *s = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   int r = write_file_atomic_at(st->dirfd, "state.json", s, strlen(s), 0600, err);
@@ -172,7 +175,7 @@ static int parse_state(json_t *o, struct rt_state *st, tote_err **err) {
   json_t *cg = json_object_get(tote, "cgroup");
   if (cg && (st->cgroup = cgroup_from_json(cg, err)) == NULL)
     return -1;
-  return 0;
+  return jx_str(tote, "systemd_unit", "state.json tote", &st->systemd_unit, err);
 }
 
 struct rt_state *state_load(int rootfd, const char *id, tote_err **err) {
@@ -230,6 +233,7 @@ void state_free(struct rt_state *st) {
   free(st->rootfs);
   free(st->created);
   free(st->owner);
+  free(st->systemd_unit);
   json_decref(st->annotations);
   cgroup_free(st->cgroup);
   if (st->dirfd >= 0)

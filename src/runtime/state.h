@@ -31,6 +31,7 @@ struct rt_state {
   bool rootless;
   json_t *annotations; /* may be NULL */
   struct cgroup *cgroup; /* may be NULL */
+  char *systemd_unit;    /* the scope of the systemd cgroup driver, or NULL */
   int dirfd;          /* O_DIRECTORY fd of the state dir, locked; -1 if not open */
 };
 

@@ -10,6 +10,7 @@
 #include "runtime/cgroup_internal.h"
 #include "runtime/runtime.h"
 #include "runtime/state.h"
+#include "runtime/systemd.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -120,7 +121,9 @@ static int update_locked(struct rt_state *st, json_t *resources, tote_err **err)
   if (json_is_true(check) && json_is_object(eff_mem))
     json_object_set(eff_mem, "checkBeforeUpdate", check);
   if (merged && cgroup_check_resources(merged, err) == 0) {
-    if (cgroup_apply_resources(st->cgroup, eff, err) == 0)
+    /* systemd keeps its properties of the scope: they must follow */
+    if (cgroup_apply_resources(st->cgroup, eff, err) == 0 &&
+        (st->systemd_unit == NULL || systemd_update(st->systemd_unit, merged, err) == 0))
       r = save_resources(st, config, merged, err);
     else
       roll_back(st, merged, old);

@@ -227,3 +227,21 @@ write_config() { cat >"$BUNDLE/config.json"; }
 	assert_failure
 	[ -z "$(ls -A "$ROOT_DIR")" ]
 }
+
+@test "--systemd-cgroup: create where systemd is not running fails saying so, leaving nothing" {
+	[ ! -d /run/systemd/system ] || skip "systemd is running here (the VM's systemd boot tests it)"
+	skip_if_runc "runc's message differs"
+	set_args true
+	run rt --systemd-cgroup create --bundle "$BUNDLE" "$ID"
+	assert_failure
+	assert_output --partial "--systemd-cgroup: systemd is not running on this host"
+	[ ! -e "$ROOT_DIR/$ID" ]
+	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
+	# the other commands take the flag and go by the state
+	create_container "$ID"
+	assert_success
+	run rt --systemd-cgroup state "$ID"
+	assert_success
+	run rt --systemd-cgroup delete --force "$ID"
+	assert_success
+}

@@ -1230,14 +1230,6 @@ static void test_real_rootless(void **state) {
   cg_hiers_free(h, n);
 }
 
-static void test_systemd_refused(void **state) {
-  (void)state;
-  tote_err *err = NULL;
-  assert_int_equal(cgroup_refuse_systemd_driver(&err), -1);
-  assert_non_null(strstr(err->msg, "--systemd-cgroup: "));
-  err_free(&err);
-}
-
 /* ---------------------------------------------------------------- stats */
 
 static void test_stats_parsers(void **state) {
@@ -1389,7 +1381,6 @@ int main(void) {
       cmocka_unit_test(test_resource_fields),
       cmocka_unit_test(test_pid_list),
       cmocka_unit_test(test_state_json),
-      cmocka_unit_test(test_systemd_refused),
       cmocka_unit_test(test_stats_parsers),
       cmocka_unit_test(test_stats_json),
       cmocka_unit_test(test_merge_resources),

@@ -23,6 +23,8 @@
 #   TOTE_VM_APPEND    more kernel command line
 #   TOTE_VM_VERBOSE=1 print the whole console, not just the TAP lines
 #   TOTE_VM_ONLY=t_ps,t_devices  run only these test functions of tests.sh
+#   TOTE_VM_SYSTEMD=1 boot the guest with the host's systemd as PID 1 and run
+#                     the systemd cgroup driver's tests instead
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -188,6 +190,17 @@ install -m 0644 "$HERE/tests.sh" "$STAGE/vm/tests.sh"
 jq -c '.root.path = "/vm/rootfs" | .process.args = "@ARGS@" | .linux.resources = "@RES@"' \
 	"$REPO/tests/integration/config.json.template" >"$STAGE/vm/config.json"
 
+# TOTE_VM_SYSTEMD=1: the host's systemd boots the guest (the systemd cgroup
+# driver's tests), with systemctl, and libsystemd for tote-oci's dlopen
+if [ "${TOTE_VM_SYSTEMD:-0}" = 1 ]; then
+	[ -x /lib/systemd/systemd ] || die "TOTE_VM_SYSTEMD=1 needs systemd on the host (/lib/systemd/systemd)"
+	copy_elf /lib/systemd/systemd /lib/systemd/systemd
+	copy_elf /bin/systemctl /bin/systemctl
+	copy_elf "$(readlink -f /lib/x86_64-linux-gnu/libsystemd.so.0)" /lib/x86_64-linux-gnu/libsystemd.so.0
+	mkdir -p "$STAGE/etc/systemd/system"
+	cp "$HERE/totevm.target" "$HERE/totevm.service" "$STAGE/etc/systemd/system/"
+fi
+
 CPIO="$VM_DIR/initramfs.cpio"
 owner=()
 [ "$(id -u)" -eq 0 ] || owner=(-R 0:0)
@@ -208,7 +221,7 @@ timeout --kill-after=5 "$TIMEOUT" qemu-system-x86_64 \
 	-accel "${TOTE_VM_ACCEL:-tcg,thread=multi}" -cpu max -smp "${TOTE_VM_SMP:-2}" -m "${TOTE_VM_MEM:-1024}" \
 	-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 	-kernel "$KERNEL" -initrd "$CPIO" \
-	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all,named${TOTE_VM_APPEND:+ $TOTE_VM_APPEND}${TOTE_VM_ONLY:+ totevm_only=$TOTE_VM_ONLY}" \
+	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all,named${TOTE_VM_APPEND:+ $TOTE_VM_APPEND}${TOTE_VM_ONLY:+ totevm_only=$TOTE_VM_ONLY}${TOTE_VM_SYSTEMD:+ totevm_systemd=$TOTE_VM_SYSTEMD}" \
 	</dev/null 2>&1 | tr -d '\r' >"$LOG" || rc=$?
 elapsed=$((($(date +%s%N) - start) / 1000000))
 

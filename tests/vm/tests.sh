@@ -39,8 +39,9 @@ skip() {
 eq() {
 	[ "$1" = "$2" ] || fail "$3: got '$1', want '$2'"
 }
-# rt ARGS... — tote-oci with a hang guard
-rt() { timeout 60 tote-oci "$@"; }
+# rt ARGS... — tote-oci with a hang guard (and $RT_FLAGS: --systemd-cgroup)
+RT_FLAGS=
+rt() { timeout 60 tote-oci $RT_FLAGS "$@"; }
 
 # json_str STRING — STRING as a JSON string
 json_str() {
@@ -557,9 +558,120 @@ t_kill_all_kill() {
 	[ ! -e "$DIR" ] || fail "delete left $DIR"
 }
 
+# --- 6. the systemd cgroup driver (booted with systemd: tests.sh systemd) ------
+
+# The scope of $ID, its cgroup directory, and a property of it.
+scope() { echo "tote-$ID.scope"; }
+sd_show() { systemctl show -P "$2" "$1"; }
+
+t_sd_scope() {
+	RT_FLAGS=--systemd-cgroup
+	create '{"memory": {"limit": 67108864}, "pids": {"limit": 42}, "cpu": {"shares": 1024}}' sleep 1000
+	eq "$DIR" "$CG/system.slice/$(scope)" "the init's cgroup"
+	eq "$(systemctl is-active "$(scope)")" active "the scope"
+	eq "$(sd_show "$(scope)" Delegate)" yes "Delegate"
+	eq "$(cat "$DIR/memory.max")" 67108864 memory.max
+	eq "$(cat "$DIR/pids.max")" 42 pids.max
+	eq "$(cat "$DIR/cpu.weight")" 39 cpu.weight
+	# systemd knows the limits, so a reload keeps them
+	eq "$(sd_show "$(scope)" MemoryMax)" 67108864 "MemoryMax"
+	eq "$(sd_show "$(scope)" TasksMax)" 42 "TasksMax"
+	systemctl daemon-reload
+	eq "$(cat "$DIR/memory.max")" 67108864 "memory.max after daemon-reload"
+	eq "$(cat "$DIR/pids.max")" 42 "pids.max after daemon-reload"
+	eq "$(cat "$DIR/cpu.weight")" 39 "cpu.weight after daemon-reload"
+	rt start "$ID"
+	eq "$(status)" running status
+	rt delete --force "$ID"
+	[ ! -e "$DIR" ] || fail "delete left $DIR"
+	! systemctl is-active -q "$(scope)" || fail "the scope is still active"
+}
+
+t_sd_update() {
+	RT_FLAGS=--systemd-cgroup
+	create '{"memory": {"limit": 67108864}, "pids": {"limit": 10}}' sleep 1000
+	rt start "$ID"
+	rt update --memory 128m --pids-limit 20 --cpu-quota 50000 --cpu-period 100000 "$ID"
+	eq "$(cat "$DIR/memory.max")" 134217728 "memory.max after update"
+	eq "$(cat "$DIR/cpu.max")" "50000 100000" "cpu.max after update"
+	eq "$(sd_show "$(scope)" MemoryMax)" 134217728 "MemoryMax after update"
+	eq "$(sd_show "$(scope)" TasksMax)" 20 "TasksMax after update"
+	systemctl daemon-reload
+	eq "$(cat "$DIR/memory.max")" 134217728 "memory.max after update and daemon-reload"
+	eq "$(cat "$DIR/pids.max")" 20 "pids.max after update and daemon-reload"
+	eq "$(cat "$DIR/cpu.max")" "50000 100000" "cpu.max after update and daemon-reload"
+}
+
+t_sd_cgroups_path() {
+	RT_FLAGS=--systemd-cgroup
+	CGPATH="machine.slice:vmtest:$ID"
+	create '{}' sleep 1000
+	eq "$DIR" "$CG/machine.slice/vmtest-$ID.scope" "the init's cgroup"
+	eq "$(sd_show "vmtest-$ID.scope" Slice)" machine.slice "Slice"
+}
+
+t_sd_exec() {
+	RT_FLAGS=--systemd-cgroup
+	create '{}' sleep 1000
+	rt start "$ID"
+	eq "$(rt exec "$ID" cat /proc/self/cgroup)" "0::/system.slice/$(scope)" "cgroup of an exec'd process"
+	rt exec -d "$ID" sleep 100
+	eq "$(nprocs "$DIR")" 2 "processes in the scope after exec"
+}
+
+t_sd_run() {
+	RT_FLAGS=--systemd-cgroup
+	mkbundle '{"pids": {"limit": 5}}' sh -c 'exit 3'
+	local rc=0
+	rt run --bundle "$B" "$ID" </dev/null || rc=$?
+	eq "$rc" 3 "exit status"
+	! systemctl is-active -q "$(scope)" || fail "the scope outlived run"
+	[ ! -e "$CG/system.slice/$(scope)" ] || fail "run left the scope's cgroup"
+}
+
+t_sd_bad_path() {
+	RT_FLAGS=--systemd-cgroup
+	CGPATH=/not/a/systemd/path
+	mkbundle '{}' true
+	if rt create --bundle "$B" "$ID" >/tmp/out 2>&1; then
+		fail "create with cgroupsPath $CGPATH succeeded"
+	fi
+	cat /tmp/out
+	grep -q 'must be "slice:prefix:name"' /tmp/out || fail "the error does not show the form"
+	[ -z "$(tote-oci list -q)" ] || fail "a container was left"
+	note "$(head -n 1 /tmp/out)"
+}
+
+t_sd_resources_refused() {
+	RT_FLAGS=--systemd-cgroup
+	mkbundle '{"memory": {"swappiness": 10}}' true
+	if rt create --bundle "$B" "$ID" >/tmp/out 2>&1; then
+		fail "create with swappiness succeeded on v2"
+	fi
+	cat /tmp/out
+	grep -q linux.resources.memory.swappiness /tmp/out || fail "the error does not name the field"
+	! systemctl is-active -q "$(scope)" || fail "the scope was left"
+	[ -z "$(tote-oci list -q)" ] || fail "a container was left"
+}
+
 # --- run -----------------------------------------------------------------------
 
 tap "# vm: guest up after $(uptime_ms) ms"
+if [ "${1:-}" = systemd ]; then
+	# under systemd: the kernel command line is not in the environment
+	[ ! -f /vm/only ] || . /vm/only
+	t "systemd: create makes a delegated scope, with the limits as its properties" t_sd_scope
+	t "systemd: update rewrites the files and the scope's properties" t_sd_update
+	t "systemd: cgroupsPath slice:prefix:name names the slice and the scope" t_sd_cgroups_path
+	t "systemd: exec joins the scope" t_sd_exec
+	t "systemd: run relays the exit code and the scope goes with the container" t_sd_run
+	t "systemd: a cgroupsPath not in the slice:prefix:name form is refused" t_sd_bad_path
+	t "systemd: a resource v2 cannot apply fails the create, leaving no scope" t_sd_resources_refused
+	tap "1..$N"
+	tap "# vm: $FAILED of $N failed"
+	tap "# vm: end of tests"
+	exit 0
+fi
 # whether a child cgroup gets memory.swap.max (swap accounting)
 mkdir "$CG/vmswap"
 

@@ -1,0 +1,330 @@
+/* systemd.c - the systemd cgroup driver: unit names from cgroupsPath, the
+ * unit properties that stand for linux.resources, and starting, stopping
+ * and updating the container's scope (see systemd.h). */
+#include "runtime/systemd.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/cgroup_internal.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define JOB_TIMEOUT_MS 30000
+#define INFINITY_U64 UINT64_MAX /* systemd's "infinity" for limits */
+#define MAX_CPUS 8192
+
+/* ---- unit names ---- */
+
+static bool unit_chars(const char *s) {
+  for (; *s; s++)
+    if (!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') || ('0' <= *s && *s <= '9') ||
+          strchr(":-_.\\", *s)))
+      return false;
+  return true;
+}
+
+int systemd_unit_parse(const char *path, const char *id, struct sd_unit *u, tote_err **err) {
+  memset(u, 0, sizeof *u);
+  _cleanup_free_ char *deflt = NULL;
+  if (path == NULL || *path == '\0')
+    path = deflt = xasprintf(":tote:%s", id);
+  const char *c1 = strchr(path, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+  if (c2 == NULL || strchr(c2 + 1, ':'))
+    return err_set(err, 0, "linux.cgroupsPath \"%s\": with --systemd-cgroup it must be "
+                           "\"slice:prefix:name\", e.g. \"system.slice:tote:%s\"", path, id);
+  _cleanup_free_ char *slice = xstrndup(path, (size_t)(c1 - path));
+  _cleanup_free_ char *prefix = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+  const char *name = c2 + 1;
+  size_t sl = strlen(slice);
+  if (*name == '\0')
+    return err_set(err, 0, "linux.cgroupsPath \"%s\": the name (after the second ':') is empty",
+                   path);
+  if (sl && (sl < 7 || strcmp(slice + sl - 6, ".slice") != 0 || !unit_chars(slice)))
+    return err_set(err, 0, "linux.cgroupsPath \"%s\": \"%s\" is not a slice unit name "
+                           "(like system.slice or machine.slice)", path, slice);
+  size_t nl = strlen(name);
+  if (nl > 6 && strcmp(name + nl - 6, ".slice") == 0)
+    return err_set(err, 0, "linux.cgroupsPath \"%s\": a container in a slice of its own is not "
+                           "supported: name a scope (\"slice:prefix:name\")", path);
+  if (!unit_chars(prefix) || !unit_chars(name))
+    return err_set(err, 0, "linux.cgroupsPath \"%s\": a unit name holds only letters, digits "
+                           "and \":-_.\\\"", path);
+  u->slice = sl ? steal_ptr(&slice) : xstrdup("system.slice");
+  u->name = *prefix ? xasprintf("%s-%s.scope", prefix, name) : xasprintf("%s.scope", name);
+  if (strlen(u->name) > 255) {
+    systemd_unit_free(u);
+    return err_set(err, 0, "linux.cgroupsPath \"%s\": the unit name is too long", path);
+  }
+  return 0;
+}
+
+void systemd_unit_free(struct sd_unit *u) {
+  free(u->slice);
+  free(u->name);
+  u->slice = u->name = NULL;
+}
+
+/* ---- properties ---- */
+
+struct prop {
+  const char *name;
+  bool mask;     /* "ay" (a CPU or node mask), else "t" */
+  uint64_t value;
+  uint8_t *bytes;
+  size_t len;
+};
+
+struct props {
+  struct prop p[16];
+  size_t n;
+};
+
+static void props_free(struct props *ps) {
+  for (size_t i = 0; i < ps->n; i++)
+    free(ps->p[i].bytes);
+  ps->n = 0;
+}
+
+static void add_u64(struct props *ps, const char *name, uint64_t v) {
+  ps->p[ps->n++] = (struct prop){.name = name, .value = v};
+}
+
+static uint64_t limit_u64(int64_t v) { return v < 0 ? INFINITY_U64 : (uint64_t)v; }
+
+/* "0-3,7" -> a little-endian bit mask, as systemd's AllowedCPUs takes it. */
+static int add_mask(struct props *ps, const char *name, const char *list, const char *field,
+                    tote_err **err) {
+  uint8_t *bytes = xzalloc(MAX_CPUS / 8);
+  size_t len = 0;
+  const char *p = list;
+  while (*p) {
+    char *end;
+    errno = 0;
+    unsigned long a = strtoul(p, &end, 10), b = a;
+    if (end != p && *end == '-') {
+      p = end + 1;
+      b = strtoul(p, &end, 10);
+    }
+    if (errno || end == p || a > b || b >= MAX_CPUS || (*end && *end != ',')) {
+      free(bytes);
+      return err_set(err, 0, "linux.resources.cpu.%s \"%s\" is not a list like 0-3,7", field,
+                     list);
+    }
+    for (unsigned long i = a; i <= b; i++)
+      bytes[i / 8] |= (uint8_t)(1u << (i % 8));
+    if (b / 8 + 1 > len)
+      len = b / 8 + 1;
+    p = *end ? end + 1 : end;
+  }
+  ps->p[ps->n++] = (struct prop){.name = name, .mask = true, .bytes = bytes, .len = len};
+  return 0;
+}
+
+/* What systemd must know of resources so that it keeps them. */
+static int resource_props(json_t *res, struct props *ps, tote_err **err) {
+  ps->n = 0;
+  if (res == NULL || json_is_null(res))
+    return 0;
+  struct cg_memory m;
+  struct cg_cpu c;
+  struct cg_blockio b;
+  if (cg_memory_fields(res, &m, err) < 0 || cg_cpu_fields(res, &c, err) < 0)
+    return -1;
+  if (m.limit)
+    add_u64(ps, "MemoryMax", limit_u64(m.limit));
+  if (m.reservation)
+    add_u64(ps, "MemoryLow", limit_u64(m.reservation));
+  int64_t swap;
+  int r = cg_v2_swap_max(m.swap, m.limit, &swap, err);
+  if (r < 0)
+    return -1;
+  if (r == 1 && m.swap)
+    add_u64(ps, "MemorySwapMax", limit_u64(swap));
+  json_t *pids = json_object_get(json_object_get(res, "pids"), "limit");
+  if (json_is_integer(pids))
+    add_u64(ps, "TasksMax", limit_u64(json_integer_value(pids)));
+  if (c.shares)
+    add_u64(ps, "CPUWeight", cg_shares_to_weight(c.shares));
+  uint64_t period = c.period ? c.period : 100000;
+  if (c.quota > 0) {
+    /* systemd keeps the quota per second in 10 ms steps: round up, as runc */
+    uint64_t per_sec = (uint64_t)c.quota * 1000000 / period;
+    add_u64(ps, "CPUQuotaPerSecUSec", (per_sec + 9999) / 10000 * 10000);
+  } else if (c.quota < 0) {
+    add_u64(ps, "CPUQuotaPerSecUSec", INFINITY_U64);
+  }
+  if (c.period)
+    add_u64(ps, "CPUQuotaPeriodUSec", c.period);
+  if (cg_blockio_fields(res, &b, err) < 0)
+    return -1;
+  if (b.weight)
+    add_u64(ps, "IOWeight", cg_blkio_weight_to_io_weight(b.weight));
+  cg_blockio_free(&b);
+  if ((c.cpus && add_mask(ps, "AllowedCPUs", c.cpus, "cpus", err) < 0) ||
+      (c.mems && add_mask(ps, "AllowedMemoryNodes", c.mems, "mems", err) < 0)) {
+    props_free(ps);
+    return -1;
+  }
+  return 0;
+}
+
+char *systemd_props_text(json_t *res, tote_err **err) {
+  struct props ps;
+  if (resource_props(res, &ps, err) < 0)
+    return NULL;
+  char *out = xstrdup("");
+  for (size_t i = 0; i < ps.n; i++) {
+    char *line;
+    if (!ps.p[i].mask) {
+      line = xasprintf("%s%s=%" PRIu64 "\n", out, ps.p[i].name, ps.p[i].value);
+    } else {
+      line = xasprintf("%s%s=", out, ps.p[i].name);
+      for (size_t k = 0; k < ps.p[i].len; k++) {
+        char *l2 = xasprintf("%s%02x", line, ps.p[i].bytes[k]);
+        free(line);
+        line = l2;
+      }
+      char *l2 = xasprintf("%s\n", line);
+      free(line);
+      line = l2;
+    }
+    free(out);
+    out = line;
+  }
+  props_free(&ps);
+  return out;
+}
+
+/* ---- the bus ---- */
+
+static int append_props(struct sd_conn *c, sd_bus_message *m, const struct props *ps) {
+  const struct sd_api *a = c->api;
+  int r = 0;
+  for (size_t i = 0; i < ps->n && r >= 0; i++) {
+    const struct prop *p = &ps->p[i];
+    r = a->message_open_container(m, 'r', "sv");
+    if (r >= 0)
+      r = a->message_append(m, "s", p->name);
+    if (r >= 0)
+      r = a->message_open_container(m, 'v', p->mask ? "ay" : "t");
+    if (r >= 0)
+      r = p->mask ? a->message_append_array(m, 'y', p->bytes, p->len)
+                  : a->message_append(m, "t", p->value);
+    if (r >= 0)
+      r = a->message_close_container(m);
+    if (r >= 0)
+      r = a->message_close_container(m);
+  }
+  return r;
+}
+
+int systemd_open(struct sd_conn *c, tote_err **err) {
+  enum cg_layout l;
+  if (sd_usable(err) < 0 || cgroup_detect_layout(&l, err) < 0)
+    return -1;
+  if (l != CG_LAYOUT_V2)
+    return err_set(err, 0, "--systemd-cgroup is supported on cgroup v2 only, and this host's "
+                           "cgroups are %s; leave the option out (tote's own driver works here)",
+                   cgroup_layout_name(l));
+  return sd_connect(c, err);
+}
+
+int systemd_start_scope(struct sd_conn *c, const struct sd_unit *u, pid_t pid, json_t *res,
+                        tote_err **err) {
+  const struct sd_api *a = c->api;
+  struct props ps;
+  if (resource_props(res, &ps, err) < 0)
+    return -1;
+  sd_bus_message *m;
+  if (sd_manager_call(c, "StartTransientUnit", &m, err) < 0) {
+    props_free(&ps);
+    return -1;
+  }
+  _cleanup_free_ char *desc = xasprintf("tote container %s", u->name);
+  /* ssa(sv)a(sa(sv)): name, mode, properties, auxiliary units */
+  int r = a->message_append(m, "ss", u->name, "fail");
+  if (r >= 0)
+    r = a->message_open_container(m, 'a', "(sv)");
+  if (r >= 0)
+    r = a->message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
+                          u->slice, "Delegate", "b", 1, "DefaultDependencies", "b", 0,
+                          "CollectMode", "s", "inactive-or-failed", "PIDs", "au", 1,
+                          (uint32_t)pid);
+  if (r >= 0)
+    r = append_props(c, m, &ps);
+  if (r >= 0)
+    r = a->message_close_container(m);
+  if (r >= 0)
+    r = a->message_append(m, "a(sa(sv))", 0);
+  props_free(&ps);
+  if (r < 0) {
+    a->message_unref(m);
+    return err_set(err, -r, "building the systemd request for %s: %s", u->name, strerror(-r));
+  }
+  _cleanup_free_ char *what = xasprintf("starting the systemd scope %s", u->name);
+  return sd_call_job(c, m, what, false, JOB_TIMEOUT_MS, err);
+}
+
+int systemd_stop_unit(struct sd_conn *c, const char *unit, tote_err **err) {
+  sd_bus_message *m;
+  if (sd_manager_call(c, "StopUnit", &m, err) < 0)
+    return -1;
+  int r = c->api->message_append(m, "ss", unit, "replace");
+  if (r < 0) {
+    c->api->message_unref(m);
+    return err_set(err, -r, "stopping %s: %s", unit, strerror(-r));
+  }
+  _cleanup_free_ char *what = xasprintf("stopping the systemd scope %s", unit);
+  return sd_call_job(c, m, what, true, JOB_TIMEOUT_MS, err);
+}
+
+int systemd_set_resources(struct sd_conn *c, const char *unit, json_t *res, tote_err **err) {
+  const struct sd_api *a = c->api;
+  struct props ps;
+  if (resource_props(res, &ps, err) < 0)
+    return -1;
+  if (ps.n == 0)
+    return 0;
+  sd_bus_message *m;
+  if (sd_manager_call(c, "SetUnitProperties", &m, err) < 0) {
+    props_free(&ps);
+    return -1;
+  }
+  /* sba(sv): name, runtime (not persisted), properties */
+  int r = a->message_append(m, "sb", unit, 1);
+  if (r >= 0)
+    r = a->message_open_container(m, 'a', "(sv)");
+  if (r >= 0)
+    r = append_props(c, m, &ps);
+  if (r >= 0)
+    r = a->message_close_container(m);
+  props_free(&ps);
+  if (r < 0) {
+    a->message_unref(m);
+    return err_set(err, -r, "building the systemd request for %s: %s", unit, strerror(-r));
+  }
+  _cleanup_free_ char *what = xasprintf("setting the properties of %s", unit);
+  return sd_call_job(c, m, what, false, JOB_TIMEOUT_MS, err);
+}
+
+int systemd_stop(const char *unit, tote_err **err) {
+  struct sd_conn c;
+  if (sd_connect(&c, err) < 0)
+    return -1;
+  int r = systemd_stop_unit(&c, unit, err);
+  sd_disconnect(&c);
+  return r;
+}
+
+int systemd_update(const char *unit, json_t *resources, tote_err **err) {
+  struct sd_conn c;
+  if (sd_connect(&c, err) < 0)
+    return -1;
+  int r = systemd_set_resources(&c, unit, resources, err);
+  sd_disconnect(&c);
+  return r;
+}

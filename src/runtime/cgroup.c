@@ -278,34 +278,60 @@ struct cgroup *cgroup_create(const char *cgroups_path, const char *id, bool root
   return cg;
 }
 
-struct cgroup *cgroup_join(const char *path, tote_err **err) {
+/* The path of pid's cgroup that stands for all: name=systemd's, else
+ * cgroup2's (pure v2). */
+static char *adopt_path(const struct cg_proc_entry *e, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(e[i].controllers, "name=systemd") == 0)
+      return xstrdup(e[i].path);
+  for (size_t i = 0; i < n; i++)
+    if (e[i].id == 0)
+      return xstrdup(e[i].path);
+  return NULL;
+}
+
+struct cgroup *cgroup_adopt(pid_t pid, tote_err **err) {
   CG_ERR_GUARD(err);
-  _cleanup_free_ char *clean = cg_clean_path(path, err);
-  if (clean == NULL)
+  char file[64];
+  snprintf(file, sizeof file, "/proc/%d/cgroup", (int)pid);
+  _cleanup_free_ char *text = read_file_at(AT_FDCWD, file, NULL, err);
+  struct cg_proc_entry *e = NULL;
+  size_t ne = 0;
+  if (text == NULL || cg_parse_proc_cgroup(text, &e, &ne, err) < 0)
     return NULL;
-  if (clean[0] != '/' || strcmp(clean, "/") == 0) {
-    err_set(err, EINVAL, "cgroup %s: not a cgroup below the root", path);
-    return NULL;
-  }
   struct cgroup *cg = xzalloc(sizeof *cg);
-  if (cg_detect(&cg->h, &cg->n, err) < 0) {
-    cgroup_free(cg);
-    return NULL;
+  char *path = adopt_path(e, ne);
+  if (path == NULL || strcmp(path, "/") == 0) {
+    err_set(err, 0, "%s names no cgroup of its own", file);
+    goto fail;
   }
+  if (cg_detect(&cg->h, &cg->n, err) < 0)
+    goto fail;
+  cg->path = path;
+  path = NULL;
   for (size_t i = 0; i < cg->n; i++) {
     struct cg_hier *h = &cg->h[i];
-    struct stat st;
-    h->path = xstrdup(clean);
-    h->dir = xasprintf("%s%s", strcmp(h->mount, "/") == 0 ? "" : h->mount, clean);
-    h->created = xzalloc(sizeof *h->created);
-    if (stat(h->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-      err_sys(err, "cgroup %s", h->dir);
-      cgroup_free(cg);
-      return NULL;
+    const struct cg_proc_entry *own = cg_proc_entry_for(h, e, ne);
+    h->path = xstrdup(cg->path);
+    if (own && strcmp(own->path, cg->path) == 0) { /* made by someone else */
+      h->dir = xasprintf("%s%s", strcmp(h->mount, "/") == 0 ? "" : h->mount, cg->path);
+      h->created = xzalloc(sizeof *h->created);
+      continue;
+    }
+    char buf[24];
+    snprintf(buf, sizeof buf, "%d", (int)pid);
+    if (create_in(h, err) < 0 || cg_write(h->dir, "cgroup.procs", buf, err) < 0) {
+      destroy_created(cg);
+      goto fail;
     }
   }
-  cg->path = xstrdup(clean);
+  cg_proc_entries_free(e, ne);
   return cg;
+fail:
+  free(path);
+  cg_proc_entries_free(e, ne);
+  cgroup_free(cg);
+  return NULL;
 }
 
 /* ---- enter, list, kill ---- */

@@ -51,10 +51,12 @@ struct cgroup;
  * runc does without delegation.  On error nothing created is left behind. */
 struct cgroup *cgroup_create(const char *cgroups_path, const char *id, bool rootless,
                              struct tote_err **err);
-/* The existing cgroup at path (absolute, the same in every hierarchy) that
- * someone else made, systemd say: tote writes limits there but
- * cgroup_destroy leaves its directories alone.  Each must exist. */
-struct cgroup *cgroup_join(const char *path, struct tote_err **err);
+/* The cgroup systemd put pid in (its name=systemd path, else its cgroup2
+ * path), as the container's: in each hierarchy where pid is there already,
+ * tote writes limits but cgroup_destroy leaves the directory to its maker;
+ * in the others (v1 controllers systemd does not manage) tote creates the
+ * same path and moves pid in, as cgroup_create and cgroup_enter would. */
+struct cgroup *cgroup_adopt(pid_t pid, struct tote_err **err);
 /* Write pid to cgroup.procs in every hierarchy where the cgroup exists. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct tote_err **err);
 

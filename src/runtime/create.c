@@ -174,17 +174,7 @@ static int place_in_scope(void *arg, pid_t pid, tote_err **err) {
   if (systemd_start_scope(&cr->sd, &cr->unit, pid, cr->config->resources, err) < 0)
     return -1;
   cr->unit_started = true;
-  char file[64];
-  snprintf(file, sizeof file, "/proc/%d/cgroup", (int)pid);
-  _cleanup_free_ char *text = read_file_at(AT_FDCWD, file, NULL, err);
-  if (text == NULL)
-    return -1;
-  const char *v2 = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
-  if (v2 == NULL)
-    return err_set(err, 0, "%s has no cgroup v2 entry", file);
-  v2 += v2 == text ? 3 : 4;
-  _cleanup_free_ char *path = xstrndup(v2, strcspn(v2, "\n"));
-  if ((cr->cg = cgroup_join(path, err)) == NULL)
+  if ((cr->cg = cgroup_adopt(pid, err)) == NULL)
     return err_wrap(err, "the systemd scope %s", cr->unit.name);
   return apply_resources(cr, err);
 }

@@ -124,9 +124,15 @@ static int add_mask(struct props *ps, const char *name, const char *list, const 
   return 0;
 }
 
-/* What systemd must know of resources so that it keeps them. */
-static int resource_props(json_t *res, struct props *ps, tote_err **err) {
+/* What systemd must know of resources so that it keeps them, under the
+ * names of the cgroup version it runs (v2, else legacy/hybrid v1, where it
+ * has no memory.low, swap or cpuset: those stay with tote).  No pids limit
+ * is TasksMax=infinity: otherwise systemd imposes its DefaultTasksMax. */
+static int resource_props(json_t *res, bool v2, struct props *ps, tote_err **err) {
   ps->n = 0;
+  json_t *pids = json_object_get(json_object_get(res, "pids"), "limit");
+  add_u64(ps, "TasksMax", json_is_integer(pids) ? limit_u64(json_integer_value(pids))
+                                                : INFINITY_U64);
   if (res == NULL || json_is_null(res))
     return 0;
   struct cg_memory m;
@@ -135,20 +141,17 @@ static int resource_props(json_t *res, struct props *ps, tote_err **err) {
   if (cg_memory_fields(res, &m, err) < 0 || cg_cpu_fields(res, &c, err) < 0)
     return -1;
   if (m.limit)
-    add_u64(ps, "MemoryMax", limit_u64(m.limit));
-  if (m.reservation)
+    add_u64(ps, v2 ? "MemoryMax" : "MemoryLimit", limit_u64(m.limit));
+  if (m.reservation && v2)
     add_u64(ps, "MemoryLow", limit_u64(m.reservation));
   int64_t swap;
-  int r = cg_v2_swap_max(m.swap, m.limit, &swap, err);
+  int r = v2 ? cg_v2_swap_max(m.swap, m.limit, &swap, err) : 0;
   if (r < 0)
     return -1;
   if (r == 1 && m.swap)
     add_u64(ps, "MemorySwapMax", limit_u64(swap));
-  json_t *pids = json_object_get(json_object_get(res, "pids"), "limit");
-  if (json_is_integer(pids))
-    add_u64(ps, "TasksMax", limit_u64(json_integer_value(pids)));
   if (c.shares)
-    add_u64(ps, "CPUWeight", cg_shares_to_weight(c.shares));
+    add_u64(ps, v2 ? "CPUWeight" : "CPUShares", v2 ? cg_shares_to_weight(c.shares) : c.shares);
   uint64_t period = c.period ? c.period : 100000;
   if (c.quota > 0) {
     /* systemd keeps the quota per second in 10 ms steps: round up, as runc */
@@ -162,8 +165,11 @@ static int resource_props(json_t *res, struct props *ps, tote_err **err) {
   if (cg_blockio_fields(res, &b, err) < 0)
     return -1;
   if (b.weight)
-    add_u64(ps, "IOWeight", cg_blkio_weight_to_io_weight(b.weight));
+    add_u64(ps, v2 ? "IOWeight" : "BlockIOWeight",
+            v2 ? cg_blkio_weight_to_io_weight(b.weight) : b.weight);
   cg_blockio_free(&b);
+  if (!v2)
+    return 0;
   if ((c.cpus && add_mask(ps, "AllowedCPUs", c.cpus, "cpus", err) < 0) ||
       (c.mems && add_mask(ps, "AllowedMemoryNodes", c.mems, "mems", err) < 0)) {
     props_free(ps);
@@ -172,9 +178,9 @@ static int resource_props(json_t *res, struct props *ps, tote_err **err) {
   return 0;
 }
 
-char *systemd_props_text(json_t *res, tote_err **err) {
+char *systemd_props_text(json_t *res, bool v2, tote_err **err) {
   struct props ps;
-  if (resource_props(res, &ps, err) < 0)
+  if (resource_props(res, v2, &ps, err) < 0)
     return NULL;
   char *out = xstrdup("");
   for (size_t i = 0; i < ps.n; i++) {
@@ -224,20 +230,17 @@ static int append_props(struct sd_conn *c, sd_bus_message *m, const struct props
 
 int systemd_open(struct sd_conn *c, tote_err **err) {
   enum cg_layout l;
-  if (sd_usable(err) < 0 || cgroup_detect_layout(&l, err) < 0)
+  if (sd_usable(err) < 0 || cgroup_detect_layout(&l, err) < 0 || sd_connect(c, err) < 0)
     return -1;
-  if (l != CG_LAYOUT_V2)
-    return err_set(err, 0, "--systemd-cgroup is supported on cgroup v2 only, and this host's "
-                           "cgroups are %s; leave the option out (tote's own driver works here)",
-                   cgroup_layout_name(l));
-  return sd_connect(c, err);
+  c->v2 = l == CG_LAYOUT_V2;
+  return 0;
 }
 
 int systemd_start_scope(struct sd_conn *c, const struct sd_unit *u, pid_t pid, json_t *res,
                         tote_err **err) {
   const struct sd_api *a = c->api;
   struct props ps;
-  if (resource_props(res, &ps, err) < 0)
+  if (resource_props(res, c->v2, &ps, err) < 0)
     return -1;
   sd_bus_message *m;
   if (sd_manager_call(c, "StartTransientUnit", &m, err) < 0) {
@@ -285,10 +288,8 @@ int systemd_stop_unit(struct sd_conn *c, const char *unit, tote_err **err) {
 int systemd_set_resources(struct sd_conn *c, const char *unit, json_t *res, tote_err **err) {
   const struct sd_api *a = c->api;
   struct props ps;
-  if (resource_props(res, &ps, err) < 0)
+  if (resource_props(res, c->v2, &ps, err) < 0)
     return -1;
-  if (ps.n == 0)
-    return 0;
   sd_bus_message *m;
   if (sd_manager_call(c, "SetUnitProperties", &m, err) < 0) {
     props_free(&ps);
@@ -322,7 +323,7 @@ int systemd_stop(const char *unit, tote_err **err) {
 
 int systemd_update(const char *unit, json_t *resources, tote_err **err) {
   struct sd_conn c;
-  if (sd_connect(&c, err) < 0)
+  if (systemd_open(&c, err) < 0)
     return -1;
   int r = systemd_set_resources(&c, unit, resources, err);
   sd_disconnect(&c);

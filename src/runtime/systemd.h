@@ -7,12 +7,14 @@
  * properties, so that a reload of systemd does not undo them; everything
  * is then written to the scope's cgroup as without systemd.
  *
- * Supported as root on cgroup v2 (what systemd hosts run); elsewhere a
- * clear error. */
+ * As root, on cgroup v2 and on v1/hybrid hosts whose systemd runs the
+ * legacy layout: there the controllers systemd does not manage (cpuset,
+ * freezer, devices...) get the same path made by tote. */
 #ifndef TOTE_RUNTIME_SYSTEMD_H
 #define TOTE_RUNTIME_SYSTEMD_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime/systemd_bus.h"
@@ -46,6 +48,6 @@ int systemd_stop(const char *unit, struct tote_err **err);
 /* Connect, set resources as unit's properties, disconnect (update). */
 int systemd_update(const char *unit, json_t *resources, struct tote_err **err);
 /* The properties for resources, as "Name=value" lines (tests, docs). */
-char *systemd_props_text(json_t *resources, struct tote_err **err);
+char *systemd_props_text(json_t *resources, bool v2, struct tote_err **err);
 
 #endif

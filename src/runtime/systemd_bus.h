@@ -41,6 +41,7 @@ struct sd_conn {
   const struct sd_api *api;
   sd_bus *bus;
   char **done_jobs;    /* "JOBPATH RESULT" of each JobRemoved seen */
+  bool v2;             /* systemd runs cgroup v2 (else legacy or hybrid) */
 };
 
 /* Whether this process can use the driver: systemd running, root. */

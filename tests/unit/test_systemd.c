@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,11 @@ static void test_unit_names(void **state) {
   }
 }
 
-static void props_are(const char *resources, const char *want) {
+static void props_are_v(const char *resources, bool v2, const char *want) {
   json_t *j = json_loads(resources, 0, NULL);
   assert_non_null(j);
   tote_err *err = NULL;
-  char *got = systemd_props_text(j, &err);
+  char *got = systemd_props_text(j, v2, &err);
   json_decref(j);
   if (got == NULL)
     fail_msg("%s: %s", resources, err->msg);
@@ -71,14 +72,24 @@ static void props_are(const char *resources, const char *want) {
   free(got);
 }
 
+#define NO_TASKS_LIMIT "TasksMax=18446744073709551615\n"
+
+/* On v2; without a pids limit the first line is NO_TASKS_LIMIT. */
+static void props_are(const char *resources, const char *want) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s%s", strstr(resources, "pids") ? "" : NO_TASKS_LIMIT, want);
+  props_are_v(resources, true, buf);
+}
+
 static void test_properties(void **state) {
   (void)state;
+  /* no pids limit: none from systemd either (not its DefaultTasksMax) */
   props_are("{}", "");
   props_are("{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": 100663296}}",
             "MemoryMax=67108864\nMemoryLow=33554432\nMemorySwapMax=33554432\n");
   /* -1 is systemd's infinity */
   props_are("{\"memory\": {\"limit\": -1}, \"pids\": {\"limit\": -1}}",
-            "MemoryMax=18446744073709551615\nTasksMax=18446744073709551615\n");
+            "TasksMax=18446744073709551615\nMemoryMax=18446744073709551615\n");
   props_are("{\"pids\": {\"limit\": 42}}", "TasksMax=42\n");
   /* shares 1024 -> weight 39; 50000/200000 = 250 ms per second */
   props_are("{\"cpu\": {\"shares\": 1024, \"quota\": 50000, \"period\": 200000}}",
@@ -91,10 +102,17 @@ static void test_properties(void **state) {
             "AllowedCPUs=0302\nAllowedMemoryNodes=01\n");
   /* blkio weight 500 -> io weight 4950 */
   props_are("{\"blockIO\": {\"weight\": 500}}", "IOWeight=4950\n");
+  /* systemd on v1: the legacy names and units; what it cannot do there
+   * (memory.low, swap, cpuset) is left out: tote writes it */
+  props_are_v("{\"memory\": {\"limit\": 67108864, \"reservation\": 1, \"swap\": 134217728}, "
+              "\"pids\": {\"limit\": 7}, \"cpu\": {\"shares\": 512, \"cpus\": \"0\"}, "
+              "\"blockIO\": {\"weight\": 500}}",
+              false,
+              "TasksMax=7\nMemoryLimit=67108864\nCPUShares=512\nBlockIOWeight=500\n");
 
   json_t *j = json_loads("{\"cpu\": {\"cpus\": \"3-1\"}}", 0, NULL);
   tote_err *err = NULL;
-  assert_null(systemd_props_text(j, &err));
+  assert_null(systemd_props_text(j, true, &err));
   assert_non_null(strstr(err->msg, "linux.resources.cpu.cpus \"3-1\" is not a list"));
   err_free(&err);
   json_decref(j);

@@ -213,6 +213,16 @@ rm -rf "$STAGE"
 
 # --- boot ------------------------------------------------------------------
 
+# pure v2: no v1 hierarchy at all (plain `all` would still allow named
+# ones); TOTE_VM_HYBRID=1 (with TOTE_VM_SYSTEMD=1): systemd mounts the
+# hybrid layout, v1 controllers beside a cgroup2 mount, as on hosts that
+# still run it so
+CGROUP_ARGS="cgroup_no_v1=all,named"
+if [ "${TOTE_VM_HYBRID:-0}" = 1 ]; then
+	[ "${TOTE_VM_SYSTEMD:-0}" = 1 ] || die "TOTE_VM_HYBRID=1 needs TOTE_VM_SYSTEMD=1 (systemd makes the layout)"
+	CGROUP_ARGS="systemd.unified_cgroup_hierarchy=0 totevm_hybrid=1"
+fi
+
 LOG="$VM_DIR/console.log"
 note "kernel $KVER, initramfs $(($(stat -c %s "$CPIO") / 1024)) KiB, timeout ${TIMEOUT}s"
 start=$(date +%s%N)
@@ -221,7 +231,7 @@ timeout --kill-after=5 "$TIMEOUT" qemu-system-x86_64 \
 	-accel "${TOTE_VM_ACCEL:-tcg,thread=multi}" -cpu max -smp "${TOTE_VM_SMP:-2}" -m "${TOTE_VM_MEM:-1024}" \
 	-nodefaults -no-user-config -display none -serial stdio -no-reboot \
 	-kernel "$KERNEL" -initrd "$CPIO" \
-	-append "console=ttyS0 panic=-1 quiet cgroup_no_v1=all,named${TOTE_VM_APPEND:+ $TOTE_VM_APPEND}${TOTE_VM_ONLY:+ totevm_only=$TOTE_VM_ONLY}${TOTE_VM_SYSTEMD:+ totevm_systemd=$TOTE_VM_SYSTEMD}" \
+	-append "console=ttyS0 panic=-1 quiet $CGROUP_ARGS${TOTE_VM_APPEND:+ $TOTE_VM_APPEND}${TOTE_VM_ONLY:+ totevm_only=$TOTE_VM_ONLY}${TOTE_VM_SYSTEMD:+ totevm_systemd=$TOTE_VM_SYSTEMD}" \
 	</dev/null 2>&1 | tr -d '\r' >"$LOG" || rc=$?
 elapsed=$((($(date +%s%N) - start) / 1000000))
 

@@ -654,12 +654,80 @@ t_sd_resources_refused() {
 	[ -z "$(tote-oci list -q)" ] || fail "a container was left"
 }
 
+# The same under systemd's hybrid layout (TOTE_VM_HYBRID=1): v1
+# controllers, name=systemd, and cgroup2 at /sys/fs/cgroup/unified.
+
+# hcg CONTROLLER — the init's cgroup directory in that v1 hierarchy
+hcg() {
+	local path
+	path=$(awk -F: -v c="$1" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$PID/cgroup")
+	echo "$(ls -d "$CG"/*"$1"* | head -n 1)$path"
+}
+
+t_sdh_scope() {
+	RT_FLAGS=--systemd-cgroup
+	mkbundle '{"memory": {"limit": 67108864}, "pids": {"limit": 42}, "cpu": {"shares": 512, "cpus": "0"},
+		"devices": [{"allow": false, "access": "rwm"}]}' sleep 1000
+	rt create --bundle "$B" "$ID" </dev/null
+	PID=$(rt state "$ID" | json_get pid)
+	local want="/system.slice/$(scope)" c
+	# systemd's hierarchies and tote's (cpuset, devices): the same path
+	for c in name=systemd memory pids cpu cpuset devices freezer; do
+		eq "$(awk -F: -v c="$c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$PID/cgroup")" \
+			"$want" "the init's $c cgroup"
+	done
+	eq "$(cat "$(hcg memory)/memory.limit_in_bytes")" 67108864 memory.limit_in_bytes
+	eq "$(cat "$(hcg pids)/pids.max")" 42 pids.max
+	eq "$(cat "$(hcg cpu)/cpu.shares")" 512 cpu.shares
+	eq "$(cat "$(hcg cpuset)/cpuset.cpus")" 0 cpuset.cpus
+	! grep -q '^a \*:\* rwm' "$(hcg devices)/devices.list" || fail "the devices cgroup allows every device"
+	local devices
+	devices=$(cat "$(hcg devices)/devices.list")
+	eq "$(sd_show "$(scope)" MemoryLimit)" 67108864 MemoryLimit
+	eq "$(sd_show "$(scope)" TasksMax)" 42 TasksMax
+	systemctl daemon-reload
+	eq "$(cat "$(hcg memory)/memory.limit_in_bytes")" 67108864 "memory.limit_in_bytes after daemon-reload"
+	eq "$(cat "$(hcg pids)/pids.max")" 42 "pids.max after daemon-reload"
+	eq "$(cat "$(hcg cpu)/cpu.shares")" 512 "cpu.shares after daemon-reload"
+	eq "$(cat "$(hcg devices)/devices.list")" "$devices" "devices.list after daemon-reload"
+	rt start "$ID"
+	rt update --memory 128m "$ID"
+	eq "$(cat "$(hcg memory)/memory.limit_in_bytes")" 134217728 "memory.limit_in_bytes after update"
+	eq "$(sd_show "$(scope)" MemoryLimit)" 134217728 "MemoryLimit after update"
+	rt delete --force "$ID"
+	for c in "$CG"/*/; do
+		[ ! -e "$c/system.slice/$(scope)" ] || fail "delete left $c/system.slice/$(scope)"
+	done
+	! systemctl is-active -q "$(scope)" || fail "the scope is still active"
+}
+
+t_sdh_run() {
+	RT_FLAGS=--systemd-cgroup
+	mkbundle '{"pids": {"limit": 5}}' sh -c 'exit 3'
+	local rc=0 c
+	rt run --bundle "$B" "$ID" </dev/null || rc=$?
+	eq "$rc" 3 "exit status"
+	for c in "$CG"/*/; do
+		[ ! -e "$c/system.slice/$(scope)" ] || fail "run left $c/system.slice/$(scope)"
+	done
+}
+
 # --- run -----------------------------------------------------------------------
 
 tap "# vm: guest up after $(uptime_ms) ms"
 if [ "${1:-}" = systemd ]; then
 	# under systemd: the kernel command line is not in the environment
 	[ ! -f /vm/only ] || . /vm/only
+	if [ -d "$CG/unified" ]; then
+		tap "# vm: systemd runs the hybrid layout"
+		t "systemd hybrid: one path in every hierarchy, limits kept over a reload, update, delete" t_sdh_scope
+		t "systemd hybrid: run relays the exit code and leaves no cgroup" t_sdh_run
+		t "systemd hybrid: a cgroupsPath not in the slice:prefix:name form is refused" t_sd_bad_path
+		tap "1..$N"
+		tap "# vm: $FAILED of $N failed"
+		tap "# vm: end of tests"
+		exit 0
+	fi
 	t "systemd: create makes a delegated scope, with the limits as its properties" t_sd_scope
 	t "systemd: update rewrites the files and the scope's properties" t_sd_update
 	t "systemd: cgroupsPath slice:prefix:name names the slice and the scope" t_sd_cgroups_path

@@ -203,9 +203,10 @@ run_vm() {
 	echo "# vm: tests/vm/run.sh (pure cgroup v2 under qemu)"
 	vm_boot cgroup
 	if [ -x /lib/systemd/systemd ]; then
-		echo "# vm: tests/vm/run.sh with systemd as PID 1 (the systemd cgroup driver), v2 and hybrid"
+		echo "# vm: tests/vm/run.sh with systemd as PID 1 (the systemd cgroup driver), v2, hybrid, pure v1"
 		vm_boot systemd TOTE_VM_SYSTEMD=1
 		vm_boot systemd-hybrid TOTE_VM_SYSTEMD=1 TOTE_VM_HYBRID=1
+		vm_boot systemd-legacy TOTE_VM_SYSTEMD=1 TOTE_VM_LEGACY=1
 	else
 		echo "# vm: no systemd on this host to boot the guest with: the systemd driver tests are skipped"
 		skipped=$((skipped + 1))

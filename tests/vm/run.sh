@@ -25,6 +25,8 @@
 #   TOTE_VM_ONLY=t_ps,t_devices  run only these test functions of tests.sh
 #   TOTE_VM_SYSTEMD=1 boot the guest with the host's systemd as PID 1 and run
 #                     the systemd cgroup driver's tests instead
+#   TOTE_VM_HYBRID=1, TOTE_VM_LEGACY=1 (with TOTE_VM_SYSTEMD=1): systemd mounts
+#                     the hybrid layout, or pure cgroup v1
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -218,10 +220,12 @@ rm -rf "$STAGE"
 # hybrid layout, v1 controllers beside a cgroup2 mount, as on hosts that
 # still run it so
 CGROUP_ARGS="cgroup_no_v1=all,named"
-if [ "${TOTE_VM_HYBRID:-0}" = 1 ]; then
-	[ "${TOTE_VM_SYSTEMD:-0}" = 1 ] || die "TOTE_VM_HYBRID=1 needs TOTE_VM_SYSTEMD=1 (systemd makes the layout)"
-	CGROUP_ARGS="systemd.unified_cgroup_hierarchy=0 totevm_hybrid=1"
+if [ "${TOTE_VM_HYBRID:-0}" = 1 ] || [ "${TOTE_VM_LEGACY:-0}" = 1 ]; then
+	[ "${TOTE_VM_SYSTEMD:-0}" = 1 ] || die "TOTE_VM_HYBRID=1 and TOTE_VM_LEGACY=1 need TOTE_VM_SYSTEMD=1 (systemd makes the layout)"
+	CGROUP_ARGS="systemd.unified_cgroup_hierarchy=0"
 fi
+# TOTE_VM_LEGACY=1: pure v1, no cgroup2 mount at all (name=systemd is v1 too)
+[ "${TOTE_VM_LEGACY:-0}" != 1 ] || CGROUP_ARGS="$CGROUP_ARGS systemd.legacy_systemd_cgroup_controller=1"
 
 LOG="$VM_DIR/console.log"
 note "kernel $KVER, initramfs $(($(stat -c %s "$CPIO") / 1024)) KiB, timeout ${TIMEOUT}s"

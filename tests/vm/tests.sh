@@ -701,6 +701,33 @@ t_sdh_scope() {
 	! systemctl is-active -q "$(scope)" || fail "the scope is still active"
 }
 
+# Without systemd's driver on the same host: tote's own cgroups in every
+# hierarchy, v1 files, the freezer, and nothing left after delete.
+t_v1_fs() {
+	mkbundle '{"memory": {"limit": 67108864}, "pids": {"limit": 42}, "cpu": {"shares": 512, "cpus": "0"},
+		"devices": [{"allow": false, "access": "rwm"}]}' sleep 1000
+	rt create --bundle "$B" "$ID" </dev/null
+	PID=$(rt state "$ID" | json_get pid)
+	local c
+	for c in memory pids cpu cpuset devices freezer; do
+		eq "$(awk -F: -v c="$c" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$PID/cgroup")" \
+			"/tote/$ID" "the init's $c cgroup"
+	done
+	eq "$(cat "$(hcg memory)/memory.limit_in_bytes")" 67108864 memory.limit_in_bytes
+	eq "$(cat "$(hcg pids)/pids.max")" 42 pids.max
+	eq "$(cat "$(hcg cpu)/cpu.shares")" 512 cpu.shares
+	eq "$(cat "$(hcg cpuset)/cpuset.cpus")" 0 cpuset.cpus
+	! grep -q '^a \*:\* rwm' "$(hcg devices)/devices.list" || fail "the devices cgroup allows every device"
+	rt start "$ID"
+	rt pause "$ID"
+	eq "$(cat "$(hcg freezer)/freezer.state")" FROZEN freezer.state
+	rt resume "$ID"
+	rt delete --force "$ID"
+	for c in "$CG"/*/; do
+		[ ! -e "$c/tote/$ID" ] || fail "delete left $c/tote/$ID"
+	done
+}
+
 t_sdh_run() {
 	RT_FLAGS=--systemd-cgroup
 	mkbundle '{"pids": {"limit": 5}}' sh -c 'exit 3'
@@ -718,8 +745,19 @@ tap "# vm: guest up after $(uptime_ms) ms"
 if [ "${1:-}" = systemd ]; then
 	# under systemd: the kernel command line is not in the environment
 	[ ! -f /vm/only ] || . /vm/only
+	if ! grep -q ' cgroup2 ' /proc/mounts; then
+		tap "# vm: systemd runs the legacy layout: pure cgroup v1"
+		t "pure v1: tote's own cgroups in every hierarchy, the freezer, nothing left" t_v1_fs
+		t "systemd pure v1: one path in every hierarchy, limits kept over a reload, update, delete" t_sdh_scope
+		t "systemd pure v1: run relays the exit code and leaves no cgroup" t_sdh_run
+		tap "1..$N"
+		tap "# vm: $FAILED of $N failed"
+		tap "# vm: end of tests"
+		exit 0
+	fi
 	if [ -d "$CG/unified" ]; then
 		tap "# vm: systemd runs the hybrid layout"
+		t "hybrid: tote's own cgroups in every hierarchy, the freezer, nothing left" t_v1_fs
 		t "systemd hybrid: one path in every hierarchy, limits kept over a reload, update, delete" t_sdh_scope
 		t "systemd hybrid: run relays the exit code and leaves no cgroup" t_sdh_run
 		t "systemd hybrid: a cgroupsPath not in the slice:prefix:name form is refused" t_sd_bad_path

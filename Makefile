@@ -1,6 +1,6 @@
 # tote - build with plain make: see docs/build.md for why.
 #
-#   make                 build/tote-oci (optimised, warnings on)
+#   make                 build/tote-oci and build/tote (optimised, warnings on)
 #   make asan            build-asan/: the same with AddressSanitizer + UBSan
 #   make unit            build the cmocka unit tests into $(BUILD)/tests/unit/
 #   make fuzz            build/fuzz/config_fuzzer (clang + libFuzzer)
@@ -11,9 +11,11 @@ CC       ?= gcc
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
 PKGS     := jansson libcap libseccomp
+IMG_PKGS := libcurl libarchive libcrypto
 WARN     := -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Werror=implicit-function-declaration
-BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS))
+BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS) $(IMG_PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS))
+IMG_LIBS := $(shell pkg-config --libs $(IMG_PKGS))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(SAN),1)
@@ -25,15 +27,28 @@ LIB_SRCS  := $(sort $(wildcard src/util/*.c src/runtime/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 OCI_SRCS  := $(sort $(wildcard src/cli/oci*.c src/cli/cli_*.c))
 OCI_OBJS  := $(OCI_SRCS:%.c=$(BUILD)/%.o)
+# image/: the store, references, the registry client and layers; only
+# `tote` links it (and libcurl, libarchive, libcrypto), not tote-oci
+IMG_SRCS  := $(sort $(wildcard src/image/*.c))
+IMG_OBJS  := $(IMG_SRCS:%.c=$(BUILD)/%.o)
+TOTE_SRCS := $(sort $(wildcard src/cli/tote*.c src/cli/cli_*.c))
+TOTE_OBJS := $(TOTE_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 .PHONY: all asan unit fuzz image check clean
-all: $(BUILD)/tote-oci
+all: $(BUILD)/tote-oci $(BUILD)/tote
 
 $(BUILD)/libtote.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libtoteimage.a: $(IMG_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tote: $(TOTE_OBJS) $(BUILD)/libtoteimage.a $(BUILD)/libtote.a
+	$(CC) $(LDFLAGS) -o $@ $(TOTE_OBJS) $(BUILD)/libtoteimage.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS)
 
 # The debug info goes to tote-oci.debug (gdb finds it through the debuglink):
 # create, run and exec copy the binary into a sealed memfd (CVE-2019-5736),
@@ -50,10 +65,10 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtote.a
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtoteimage.a $(BUILD)/libtote.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtote.a $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtoteimage.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka)
 
 unit: $(UNIT_BINS)
 

@@ -10,11 +10,13 @@ PACKAGES=(
   build-essential pkg-config clang libclang-rt-14-dev          # compilers, sanitizers, libFuzzer
   libjansson-dev libseccomp-dev libcap-dev                     # runtime libraries
   libsystemd-dev                                               # sd-bus header (loaded only for --systemd-cgroup)
+  libcurl4-openssl-dev libarchive-dev libssl-dev               # images: registry client, layers, sha256
   libcmocka-dev bats bats-assert bats-support jq               # tests
   python3-jsonschema                                           # tests: OCI schema checks
   busybox-static                                               # the built-in image
   runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
   podman containerd                                            # clients that drive tote-oci in tests
+  docker-registry skopeo umoci                                 # tests: a local registry, OCI layout peers
   qemu-system-x86 xz-utils                                     # tests/vm: a pure cgroup v2 guest
 )
 

@@ -1,6 +1,7 @@
 /* fs.c - whole-file reads and writes, atomic replace, mkdir -p. */
 #include "util/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -104,4 +105,25 @@ int mkdir_p(const char *path, mode_t mode, tote_err **err) {
   if (mkdir(p, mode) < 0 && errno != EEXIST)
     return err_sys(err, "creating directory %s", p);
   return 0;
+}
+
+int remove_tree_at(int parent, const char *name) {
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return unlinkat(parent, name, 0);
+  DIR *d = fdopendir(fd);
+  if (d == NULL) {
+    close(fd);
+    return -1;
+  }
+  for (struct dirent *de; (de = readdir(d));) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (de->d_type == DT_DIR)
+      remove_tree_at(dirfd(d), de->d_name);
+    else
+      unlinkat(dirfd(d), de->d_name, 0);
+  }
+  closedir(d);
+  return unlinkat(parent, name, AT_REMOVEDIR);
 }

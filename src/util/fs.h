@@ -21,6 +21,9 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
                          struct tote_err **err);
 /* mkdir -p of an absolute or dirfd-relative path; EEXIST is fine. */
 int mkdir_p(const char *path, mode_t mode, struct tote_err **err);
+/* rm -rf of name below parent, never following a symlink; -1 with errno
+ * when the last step fails (what it could not remove stays). */
+int remove_tree_at(int parent, const char *name);
 /* Write everything or fail (EINTR retried). */
 int write_all_fd(int fd, const void *data, size_t len);
 /* Read everything from fd (until EOF) into a NUL-terminated buffer; NULL on error. */

@@ -27,18 +27,8 @@ case "$(gcc -print-file-name=libc.a)" in
 *) die "static libc is missing (apt-get install -y libc6-dev)" ;;
 esac
 
-TMP="$DEST.tmp.$$"
-OLD="$DEST.old.$$"
-# leftovers of an earlier run that was killed (its pid is gone)
-for stale in "$DEST".tmp.* "$DEST".old.*; do
-	[ -e "$stale" ] || continue
-	pid=${stale##*.}
-	case "$pid" in *[!0-9]*) continue ;; esac
-	kill -0 "$pid" 2>/dev/null || rm -rf "$stale"
-done
-cleanup() { rm -rf "$TMP" "$OLD"; }
-trap cleanup EXIT
-rm -rf "$TMP"
+. "$(dirname "${BASH_SOURCE[0]}")/tmpdir.sh"
+start_tmp "$DEST"
 mkdir -p "$TMP"
 
 # --- busybox and its applets -------------------------------------------

@@ -1,0 +1,35 @@
+/* tote.h - the commands of `tote`, the engine's command line, dispatched
+ * from tote_main.c.  Images so far (tote_image.c). */
+#ifndef TOTE_CLI_TOTE_H
+#define TOTE_CLI_TOTE_H
+
+#include "cli/cli_opts.h"
+
+struct tote_err;
+
+/* Exit codes (docs/tote.md): 0, or 125 for an error of tote's own (a bad
+ * flag, an image that cannot be pulled), as podman and docker run do. */
+enum { TOTE_EXIT_OK = 0, TOTE_EXIT_ERROR = 125 };
+
+struct tote_ctx {
+  const char *root; /* the store: /var/lib/tote, or $XDG_DATA_HOME/tote */
+};
+
+struct tote_cmd {
+  const char *name;
+  const char *args;
+  const char *summary;
+  /* argv[0] is the command; returns an exit code, or -1 with *err set */
+  int (*run)(const struct tote_ctx *ctx, int argc, char **argv, struct tote_err **err);
+  const struct cli_opt *opts;
+};
+
+extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_image_cmd;
+
+/* Parse a command's flags; at least min positional args.  Returns the
+ * index of the first positional, -1 on error. */
+int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, struct tote_err **err);
+
+#define TOTE_VERSION_STRING "0.1.0"
+
+#endif

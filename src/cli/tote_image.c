@@ -1,0 +1,303 @@
+/* tote_image.c - `tote pull`, `tote images`, `tote rmi` and `tote image
+ * ls|rm|prune|inspect`: the store seen from the command line. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/tote.h"
+#include "image/images.h"
+#include "image/pull.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+static int open_store(const struct tote_ctx *ctx, struct img_store *s, tote_err **err) {
+  return img_store_open(ctx->root, s, err);
+}
+
+/* The store's images (img_list), the store closed again. */
+static json_t *load_list(const struct tote_ctx *ctx, tote_err **err) {
+  struct img_store s;
+  if (open_store(ctx, &s, err) < 0)
+    return NULL;
+  json_t *list = img_list(&s, err);
+  img_store_close(&s);
+  return list;
+}
+
+/* ---- pull ---- */
+
+static const char *pull_tls = "true", *pull_platform;
+static bool pull_quiet;
+
+static const struct cli_opt pull_opts[] = {
+    {"tls-verify", 0, OPT_STRING, &pull_tls,
+     "true (default) or false: false allows plain HTTP and unverified TLS", "BOOL"},
+    {"platform", 0, OPT_STRING, &pull_platform, "os/arch[/variant] to pull from an index",
+     "PLATFORM"},
+    {"quiet", 'q', OPT_BOOL, &pull_quiet, "print only the image id", NULL},
+    {NULL},
+};
+
+static int parse_bool(const char *flag, const char *v, bool *out, tote_err **err) {
+  if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+    *out = true;
+  else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+    *out = false;
+  else
+    return err_set(err, 0, "--%s takes true or false, not \"%s\"", flag, v);
+  return 0;
+}
+
+static int do_pull(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&tote_pull_cmd, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  if (argc - i != 1)
+    return err_set(err, 0, "tote pull takes one image reference, not %d", argc - i);
+  struct img_pull_opts o = {.platform = pull_platform, .progress = pull_quiet ? NULL : stderr};
+  if (parse_bool("tls-verify", pull_tls, &o.tls_verify, err) < 0)
+    return -1;
+  if (pull_platform && strchr(pull_platform, '/') == NULL)
+    return err_set(err, 0, "--platform \"%s\": want os/arch[/variant], e.g. linux/arm64",
+                   pull_platform);
+  struct img_ref ref; /* a bad reference is refused before the store is made */
+  if (img_ref_parse(argv[i], &ref, err) < 0)
+    return -1;
+  img_ref_free(&ref);
+  struct img_store s;
+  if (open_store(ctx, &s, err) < 0)
+    return -1;
+  char id[IMG_DIGEST_LEN + 1];
+  int r = img_pull(&s, argv[i], &o, id, err);
+  img_store_close(&s);
+  if (r < 0)
+    return -1;
+  printf("%s\n", img_digest_hex(id));
+  return TOTE_EXIT_OK;
+}
+
+const struct tote_cmd tote_pull_cmd = {"pull", "[flags] IMAGE",
+                                       "pull an image from a registry into the store", do_pull,
+                                       pull_opts};
+
+/* ---- images ---- */
+
+static bool ls_quiet, ls_no_trunc, ls_digests;
+static const char *ls_format = "table";
+
+static const struct cli_opt ls_opts[] = {
+    {"quiet", 'q', OPT_BOOL, &ls_quiet, "print only the image ids", NULL},
+    {"no-trunc", 0, OPT_BOOL, &ls_no_trunc, "print whole ids", NULL},
+    {"digests", 0, OPT_BOOL, &ls_digests, "print the manifest digests too", NULL},
+    {"format", 0, OPT_STRING, &ls_format, "table or json", "FORMAT"},
+    {NULL},
+};
+
+/* "docker.io/library/busybox:latest" -> repository and tag ("<none>" for a
+ * name pinned by digest alone). */
+static void split_name(const char *name, char **repo, char **tag) {
+  const char *at = strchr(name, '@');
+  const char *slash = strrchr(name, '/');
+  const char *colon = strrchr(name, ':');
+  size_t end = at ? (size_t)(at - name) : strlen(name);
+  if (colon && (!slash || colon > slash) && (size_t)(colon - name) < end) {
+    *repo = xstrndup(name, (size_t)(colon - name));
+    *tag = xstrndup(colon + 1, end - (size_t)(colon - name) - 1);
+  } else {
+    *repo = xstrndup(name, end);
+    *tag = xstrdup("<none>");
+  }
+}
+
+static void human_size(long long n, char *buf, size_t len) {
+  const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = (double)n;
+  int u = 0;
+  while (v >= 1000 && u < 4)
+    v /= 1000, u++;
+  snprintf(buf, len, u ? "%.3g%s" : "%.0f%s", v, units[u]);
+}
+
+static void human_age(const char *created, char *buf, size_t len) {
+  struct tm tm = {0};
+  if (created == NULL || strptime(created, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
+    snprintf(buf, len, "unknown");
+    return;
+  }
+  long long d = (long long)(time(NULL) - timegm(&tm));
+  static const struct {
+    long long secs;
+    const char *unit;
+  } steps[] = {{31536000, "year"}, {2592000, "month"}, {604800, "week"}, {86400, "day"},
+               {3600, "hour"},     {60, "minute"},     {1, "second"}};
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+    if (d >= steps[i].secs) {
+      long long k = d / steps[i].secs;
+      snprintf(buf, len, "%lld %s%s ago", k, steps[i].unit, k == 1 ? "" : "s");
+      return;
+    }
+  snprintf(buf, len, "now");
+}
+
+static int list_images(const struct tote_ctx *ctx, const struct tote_cmd *cmd, int argc,
+                       char **argv, tote_err **err) {
+  if (tote_parse(cmd, argc, argv, 0, err) < 0)
+    return -1;
+  if (strcmp(ls_format, "table") != 0 && strcmp(ls_format, "json") != 0)
+    return err_set(err, 0, "--format takes table or json, not \"%s\"", ls_format);
+  json_t *list = load_list(ctx, err);
+  if (list == NULL)
+    return -1;
+  size_t i;
+  json_t *o;
+  if (strcmp(ls_format, "json") == 0) {
+    char *text = json_dumps(list, JSON_INDENT(2));
+    puts(text);
+    free(text);
+  } else if (ls_quiet) {
+    json_t *seen = json_object();
+    json_array_foreach(list, i, o) {
+      const char *hex = json_string_value(json_object_get(o, "id")) + 7;
+      if (json_object_get(seen, hex))
+        continue;
+      json_object_set_new(seen, hex, json_true());
+      printf("%.*s\n", ls_no_trunc ? 64 : 12, hex);
+    }
+    json_decref(seen);
+  } else {
+    printf("%-40s %-16s %s%-*s %-16s %s\n", "REPOSITORY", "TAG", ls_digests ? "DIGEST  " : "",
+           ls_no_trunc ? 71 : 12, "IMAGE ID", "CREATED", "SIZE");
+    json_array_foreach(list, i, o) {
+      _cleanup_free_ char *repo = NULL, *tag = NULL;
+      split_name(json_string_value(json_object_get(o, "name")), &repo, &tag);
+      char size[32], age[48];
+      human_size(json_integer_value(json_object_get(o, "size")), size, sizeof size);
+      human_age(json_string_value(json_object_get(o, "created")), age, sizeof age);
+      const char *id = json_string_value(json_object_get(o, "id"));
+      if (ls_digests)
+        printf("%-40s %-16s %s  %-*.*s %-16s %s\n", repo, tag,
+               json_string_value(json_object_get(o, "digest")), ls_no_trunc ? 71 : 12,
+               ls_no_trunc ? 71 : 12, ls_no_trunc ? id : id + 7, age, size);
+      else
+        printf("%-40s %-16s %-*.*s %-16s %s\n", repo, tag, ls_no_trunc ? 71 : 12,
+               ls_no_trunc ? 71 : 12, ls_no_trunc ? id : id + 7, age, size);
+    }
+  }
+  json_decref(list);
+  return TOTE_EXIT_OK;
+}
+
+static int do_images(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  return list_images(ctx, &tote_images_cmd, argc, argv, err);
+}
+
+const struct tote_cmd tote_images_cmd = {"images", "[flags]", "list the images in the store",
+                                         do_images, ls_opts};
+
+/* ---- rmi ---- */
+
+static int remove_images(const struct tote_ctx *ctx, const struct tote_cmd *cmd, int argc,
+                         char **argv, tote_err **err) {
+  int i = tote_parse(cmd, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  struct img_store s;
+  if (open_store(ctx, &s, err) < 0)
+    return -1;
+  int r = img_remove(&s, argv + i, argc - i, err);
+  img_store_close(&s);
+  if (r < 0)
+    return -1;
+  for (int k = i; k < argc; k++)
+    printf("Untagged: %s\n", argv[k]);
+  return TOTE_EXIT_OK;
+}
+
+static int do_rmi(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  return remove_images(ctx, &tote_rmi_cmd, argc, argv, err);
+}
+
+const struct tote_cmd tote_rmi_cmd = {"rmi", "IMAGE...",
+                                      "remove images (by name or id), and what only they used",
+                                      do_rmi, NULL};
+
+/* ---- image ls|rm|prune|inspect ---- */
+
+static const struct tote_cmd image_ls = {"image ls", "[flags]", "list the images", NULL,
+                                         ls_opts};
+static const struct tote_cmd image_rm = {"image rm", "IMAGE...", "remove images", NULL, NULL};
+static const struct tote_cmd image_prune = {"image prune", "",
+                                            "delete blobs and layers no image uses", NULL, NULL};
+static const struct tote_cmd image_inspect = {"image inspect", "IMAGE...",
+                                              "print images as JSON", NULL, NULL};
+
+static int inspect(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&image_inspect, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  json_t *list = load_list(ctx, err);
+  if (list == NULL)
+    return -1;
+  json_t *out = json_array();
+  int r = 0;
+  for (int k = i; k < argc && r == 0; k++) {
+    json_t *found = NULL, *o;
+    size_t n;
+    _cleanup_free_ char *want = NULL;
+    json_array_foreach(list, n, o) {
+      const char *name = json_string_value(json_object_get(o, "name"));
+      const char *id = json_string_value(json_object_get(o, "id"));
+      if (strcmp(name, argv[k]) == 0 || strncmp(id + 7, argv[k], strlen(argv[k])) == 0 ||
+          strcmp(id, argv[k]) == 0)
+        found = o;
+    }
+    if (found == NULL) {
+      /* a short name: as pull would spell it */
+      want = xasprintf("docker.io/library/%s%s", argv[k], strchr(argv[k], ':') ? "" : ":latest");
+      json_array_foreach(list, n, o) if (strcmp(json_string_value(json_object_get(o, "name")),
+                                                want) == 0) found = o;
+    }
+    if (found)
+      json_array_append(out, found);
+    else
+      r = err_set(err, ENOENT, "no image %s in the store (see tote images)", argv[k]);
+  }
+  if (r == 0) {
+    char *text = json_dumps(out, JSON_INDENT(2));
+    puts(text);
+    free(text);
+  }
+  json_decref(out);
+  json_decref(list);
+  return r < 0 ? -1 : TOTE_EXIT_OK;
+}
+
+static int do_image(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  if (argc < 2)
+    return err_set(err, 0, "tote image needs a subcommand: ls, rm, prune or inspect");
+  const char *sub = argv[1];
+  if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
+    return list_images(ctx, &image_ls, argc - 1, argv + 1, err);
+  if (strcmp(sub, "rm") == 0)
+    return remove_images(ctx, &image_rm, argc - 1, argv + 1, err);
+  if (strcmp(sub, "inspect") == 0)
+    return inspect(ctx, argc - 1, argv + 1, err);
+  if (strcmp(sub, "prune") == 0) {
+    if (tote_parse(&image_prune, argc - 1, argv + 1, 0, err) < 0)
+      return -1;
+    struct img_store s;
+    if (open_store(ctx, &s, err) < 0)
+      return -1;
+    int r = img_gc(&s, err);
+    img_store_close(&s);
+    return r < 0 ? -1 : TOTE_EXIT_OK;
+  }
+  return err_set(err, 0, "unknown subcommand \"image %s\" (ls, rm, prune, inspect)", sub);
+}
+
+const struct tote_cmd tote_image_cmd = {"image", "ls|rm|prune|inspect [args]",
+                                        "manage the images in the store", do_image, NULL};

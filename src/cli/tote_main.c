@@ -1,0 +1,103 @@
+/* tote_main.c - tote: global flags, the command table, and the one place
+ * where an error is printed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/tote.h"
+#include "image/store.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static const struct tote_cmd *const commands[] = {
+    &tote_pull_cmd, &tote_images_cmd, &tote_rmi_cmd, &tote_image_cmd, NULL,
+};
+
+static const char *root;
+static bool version, help, debug;
+
+static const struct cli_opt global_opts[] = {
+    {"root", 0, OPT_STRING, &root, "the image store (default /var/lib/tote, or $XDG_DATA_HOME/tote)",
+     "DIR"},
+    {"debug", 0, OPT_BOOL, &debug, "log debug messages", NULL},
+    {"version", 'v', OPT_BOOL, &version, "print the version", NULL},
+    {"help", 'h', OPT_BOOL, &help, "show this help", NULL},
+    {NULL},
+};
+
+static void print_help(void) {
+  printf("Usage: tote [global flags] COMMAND [flags] [args]\n\n"
+         "A container engine without a daemon.\n\nCommands:\n");
+  for (const struct tote_cmd *const *c = commands; *c; c++)
+    printf("  %-10s %s\n", (*c)->name, (*c)->summary);
+  printf("  %-10s %s\n\nGlobal flags:\n", "version", "print the version");
+  cli_print_opts(global_opts);
+  printf("\nRun 'tote COMMAND --help' for a command's flags.\n");
+}
+
+static bool wants_help(int argc, char **argv, int from) {
+  for (int i = from; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0)
+      return false;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+      return true;
+  }
+  return false;
+}
+
+int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, tote_err **err) {
+  int i = cli_parse(argc, argv, 1, cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}}, err);
+  if (i < 0)
+    return err_wrap(err, "tote %s", cmd->name);
+  if (argc - i < min)
+    return err_set(err, 0, "tote %s needs %s (see tote %s --help)", cmd->name, cmd->args,
+                   cmd->name);
+  return i;
+}
+
+static int dispatch(int argc, char **argv, int *code, tote_err **err) {
+  *code = TOTE_EXIT_ERROR;
+  int first = cli_parse(argc, argv, 1, global_opts, err);
+  if (first < 0)
+    return -1;
+  if (version || (first < argc && strcmp(argv[first], "version") == 0)) {
+    printf("tote version %s\n", TOTE_VERSION_STRING);
+    return *code = TOTE_EXIT_OK, 0;
+  }
+  if (help || first >= argc) {
+    print_help();
+    return *code = help ? TOTE_EXIT_OK : TOTE_EXIT_ERROR, 0;
+  }
+  const struct tote_cmd *cmd = NULL;
+  for (const struct tote_cmd *const *c = commands; *c; c++)
+    if (strcmp((*c)->name, argv[first]) == 0)
+      cmd = *c;
+  if (cmd == NULL)
+    return err_set(err, 0, "unknown command %s (see tote --help)", argv[first]);
+  if (wants_help(argc, argv, first + 1)) {
+    printf("Usage: tote %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
+    if (cmd->opts && cmd->opts[0].name) {
+      printf("\nFlags:\n");
+      cli_print_opts(cmd->opts);
+    }
+    return *code = TOTE_EXIT_OK, 0;
+  }
+  if (log_init(NULL, LOG_FORMAT_TEXT, debug, err) < 0)
+    return -1;
+  _cleanup_free_ char *deflt = root ? NULL : img_store_default_root();
+  struct tote_ctx ctx = {.root = root ? root : deflt};
+  int r = cmd->run(&ctx, argc - first, argv + first, err);
+  if (r >= 0)
+    *code = r;
+  return r < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv) {
+  tote_err *err = NULL;
+  int code = TOTE_EXIT_OK;
+  if (dispatch(argc, argv, &code, &err) < 0) {
+    log_error_exit_msg("tote", err ? err->msg : "failed");
+    err_free(&err);
+  }
+  return code;
+}

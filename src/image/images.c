@@ -1,0 +1,210 @@
+/* images.c - listing, removing and garbage-collecting images (see images.h). */
+#include "image/images.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/layer.h"
+#include "image/reference.h"
+#include "image/store.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define DOC_MAX (8u << 20)
+
+static json_t *read_json_blob(struct img_store *s, const char *digest, tote_err **err) {
+  size_t len;
+  _cleanup_free_ char *text = img_blob_read(s, digest, DOC_MAX, &len, err);
+  if (text == NULL)
+    return NULL;
+  json_t *j = json_loadb(text, len, 0, NULL);
+  if (j == NULL)
+    err_set(err, EBADMSG, "blob %s in %s is not JSON", digest, s->root);
+  return j;
+}
+
+/* The listing entry of one index descriptor. */
+static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
+  const char *name = json_string_value(json_object_get(json_object_get(desc, "annotations"),
+                                                       IMG_REF_NAME));
+  const char *md = json_string_value(json_object_get(desc, "digest"));
+  json_t *m = read_json_blob(s, md, err);
+  if (m == NULL)
+    return NULL;
+  const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+  json_t *cfg = cd ? read_json_blob(s, cd, err) : NULL;
+  if (cfg == NULL) {
+    if (cd == NULL)
+      err_set(err, EBADMSG, "manifest %s has no config (an index? tote keeps manifests)", md);
+    json_decref(m);
+    return NULL;
+  }
+  json_int_t size = 0;
+  json_t *layers = json_array();
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(m, "layers"), i, l) {
+    size += json_integer_value(json_object_get(l, "size"));
+    json_array_append(layers, json_object_get(l, "digest"));
+  }
+  json_t *diffs = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+  const char *created = json_string_value(json_object_get(cfg, "created"));
+  json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:O}", "name", name ? name : "",
+                        "digest", md, "id", cd, "created", created ? created : "", "size", size,
+                        "layers", layers, "diff_ids", json_is_array(diffs) ? diffs : json_null());
+  json_object_set(o, "config", json_object_get(cfg, "config"));
+  json_decref(cfg);
+  json_decref(m);
+  return o;
+}
+
+json_t *img_list(struct img_store *s, tote_err **err) {
+  json_t *idx = img_index_load(s, err);
+  if (idx == NULL)
+    return NULL;
+  json_t *out = json_array();
+  size_t i;
+  json_t *d;
+  json_array_foreach(json_object_get(idx, "manifests"), i, d) {
+    json_t *o = describe(s, d, err);
+    if (o == NULL) {
+      json_decref(out);
+      json_decref(idx);
+      return NULL;
+    }
+    json_array_append_new(out, o);
+  }
+  json_decref(idx);
+  return out;
+}
+
+/* ---- remove ---- */
+
+static bool is_hex_prefix(const char *a) {
+  size_t n = strlen(a);
+  if (strncmp(a, "sha256:", 7) == 0)
+    a += 7, n -= 7;
+  if (n < 3 || n > 64)
+    return false;
+  for (; *a; a++)
+    if (!((*a >= '0' && *a <= '9') || (*a >= 'a' && *a <= 'f')))
+      return false;
+  return true;
+}
+
+/* The names (into *names) that arg stands for in list. */
+static int match(json_t *list, const char *arg, json_t *names, tote_err **err) {
+  size_t i;
+  json_t *o;
+  if (is_hex_prefix(arg)) {
+    const char *hex = strncmp(arg, "sha256:", 7) == 0 ? arg + 7 : arg;
+    const char *found = NULL;
+    json_array_foreach(list, i, o) {
+      const char *id = json_string_value(json_object_get(o, "id")) + 7;
+      if (strncmp(id, hex, strlen(hex)) != 0)
+        continue;
+      if (found && strcmp(found, id) != 0)
+        return err_set(err, EINVAL, "image id prefix %s is ambiguous: give more digits", arg);
+      found = id;
+      json_array_append(names, json_object_get(o, "name"));
+    }
+    if (found)
+      return 0;
+  }
+  struct img_ref r;
+  if (img_ref_parse(arg, &r, NULL) == 0) {
+    _cleanup_free_ char *name = img_ref_string(&r);
+    img_ref_free(&r);
+    json_array_foreach(list, i, o) {
+      if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0) {
+        json_array_append(names, json_object_get(o, "name"));
+        return 0;
+      }
+    }
+  }
+  return err_set(err, ENOENT, "no image %s in the store (see tote images)", arg);
+}
+
+int img_remove(struct img_store *s, char **args, int n, tote_err **err) {
+  if (img_store_lock(s, err) < 0)
+    return -1;
+  json_t *list = img_list(s, err);
+  json_t *names = json_array();
+  int rc = list ? 0 : -1;
+  for (int i = 0; rc == 0 && i < n; i++)
+    rc = match(list, args[i], names, err);
+  size_t k;
+  json_t *name;
+  json_array_foreach(names, k, name) {
+    if (rc == 0)
+      rc = img_index_remove(s, json_string_value(name), err);
+  }
+  json_decref(names);
+  json_decref(list);
+  img_store_unlock(s);
+  return rc == 0 ? img_gc(s, err) : rc;
+}
+
+/* ---- garbage ---- */
+
+/* Every entry of dirfd whose name keep lacks goes; keep maps names to true. */
+static void sweep(int dirfd, json_t *keep) {
+  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  json_t *gone = json_array();
+  for (struct dirent *de; (de = readdir(d));)
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+        (keep == NULL || json_object_get(keep, de->d_name) == NULL))
+      json_array_append_new(gone, json_string(de->d_name));
+  closedir(d);
+  size_t i;
+  json_t *n;
+  json_array_foreach(gone, i, n) remove_tree_at(dirfd, json_string_value(n));
+  json_decref(gone);
+}
+
+int img_gc(struct img_store *s, tote_err **err) {
+  if (img_store_lock(s, err) < 0)
+    return -1;
+  json_t *list = img_list(s, err);
+  if (list == NULL) {
+    img_store_unlock(s);
+    return err_wrap(err, "collecting unused blobs (nothing was deleted)");
+  }
+  json_t *blobs = json_object(), *layers = json_object();
+  size_t i, k;
+  json_t *o, *v;
+  json_array_foreach(list, i, o) {
+    json_object_set_new(blobs, json_string_value(json_object_get(o, "digest")) + 7, json_true());
+    json_object_set_new(blobs, json_string_value(json_object_get(o, "id")) + 7, json_true());
+    json_array_foreach(json_object_get(o, "layers"), k, v)
+        json_object_set_new(blobs, json_string_value(v) + 7, json_true());
+    char chain[IMG_DIGEST_LEN + 1] = "";
+    json_array_foreach(json_object_get(o, "diff_ids"), k, v) {
+      if (!img_digest_valid(json_string_value(v)))
+        break;
+      char next[IMG_DIGEST_LEN + 1];
+      img_chain_id(chain, json_string_value(v), next);
+      memcpy(chain, next, sizeof chain);
+      json_object_set_new(layers, img_digest_hex(chain), json_true());
+    }
+  }
+  sweep(s->blobsfd, blobs);
+  sweep(s->layersfd, layers);
+  sweep(s->tmpfd, NULL); /* under the lock no pull is running */
+  json_decref(blobs);
+  json_decref(layers);
+  json_decref(list);
+  img_store_unlock(s);
+  return 0;
+}

@@ -1,0 +1,24 @@
+/* images.h - the images in the store: listing, finding by name or id,
+ * removing, and collecting what no image needs any more. */
+#ifndef TOTE_IMAGE_IMAGES_H
+#define TOTE_IMAGE_IMAGES_H
+
+#include <jansson.h>
+
+struct tote_err;
+struct img_store;
+
+/* One object per index.json entry: name, digest (of the manifest), id (the
+ * config digest), created (from the config), size (the layers' bytes as
+ * stored, compressed), layers (their digests), diff_ids. */
+json_t *img_list(struct img_store *s, struct tote_err **err);
+/* Remove images: each arg is a reference ("busybox", normalized) or an id
+ * (or a unique prefix of one, 3+ hex digits); an id removes every name of
+ * that image.  Then collect garbage.  Fails, changing nothing, when an arg
+ * matches nothing. */
+int img_remove(struct img_store *s, char **args, int n, struct tote_err **err);
+/* Delete blobs and unpacked layers that no index entry needs, and what a
+ * killed pull left in tmp/.  Takes the store lock. */
+int img_gc(struct img_store *s, struct tote_err **err);
+
+#endif

@@ -1,0 +1,345 @@
+/* layer.c - unpacking layer archives safely, by chain id (see layer.h).
+ *
+ * Every entry is written with *at() calls relative to the layer directory:
+ * its parent is opened with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS),
+ * so neither "../" nor a symlink planted by an earlier entry can lead a
+ * write outside.  Ownership, modes, times and xattrs are kept. */
+#include "image/layer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "image/store.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/xalloc.h"
+
+#define WHITEOUT ".wh."
+#define OPAQUE ".wh..wh..opq"
+
+void img_chain_id(const char *parent, const char *diff_id, char out[IMG_DIGEST_LEN + 1]) {
+  if (parent == NULL || *parent == '\0') {
+    snprintf(out, IMG_DIGEST_LEN + 1, "%s", diff_id);
+    return;
+  }
+  _cleanup_free_ char *s = xasprintf("%s %s", parent, diff_id);
+  img_digest_of(s, strlen(s), out);
+}
+
+/* ---- names ---- */
+
+/* "./a/b/" -> "a/b"; NULL (with err) for an absolute name or a ".."
+ * component; "" for the layer's root. */
+static char *clean_name(const char *name, tote_err **err) {
+  if (name[0] == '/')
+    return err_set(err, EPERM, "entry \"%s\" has an absolute name", name), NULL;
+  char *out = xzalloc(strlen(name) + 1), *o = out;
+  const char *p = name;
+  while (*p) {
+    size_t n = strcspn(p, "/");
+    if (n == 2 && p[0] == '.' && p[1] == '.') {
+      free(out);
+      return err_set(err, EPERM, "entry \"%s\" climbs out with \"..\"", name), NULL;
+    }
+    if (n > 0 && !(n == 1 && p[0] == '.')) {
+      if (o != out)
+        *o++ = '/';
+      memcpy(o, p, n);
+      o += n;
+    }
+    p += n;
+    while (*p == '/')
+      p++;
+  }
+  *o = '\0';
+  return out;
+}
+
+static int open_beneath(int dirfd, const char *path, int flags, tote_err **err) {
+  struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                    RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+  int fd = (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof how);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == EXDEV)
+      return err_set(err, EPERM, "\"%s\" goes through a symlink or out of the layer", path);
+    return err_sys(err, "opening \"%s\" in the layer", path);
+  }
+  return fd;
+}
+
+/* The directory that will hold name (made, with its parents, where the
+ * archive did not list them), and name's last component in *base. */
+static int open_parent(int dirfd, char *name, const char **base, tote_err **err) {
+  char *slash = strrchr(name, '/');
+  if (slash == NULL) {
+    *base = name;
+    return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  }
+  *slash = '\0';
+  *base = slash + 1;
+  for (char *p = name;; p++) {
+    if (*p != '/' && *p != '\0')
+      continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
+      int e = errno;
+      *p = c;
+      *slash = '/';
+      errno = e;
+      return err_sys(err, "creating directory \"%s\" in the layer", name);
+    }
+    *p = c;
+    if (c == '\0')
+      break;
+  }
+  int fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, err);
+  *slash = '/';
+  return fd;
+}
+
+/* ---- one entry ---- */
+
+static int copy_data(struct archive *a, int fd, const char *name, tote_err **err) {
+  const void *buf;
+  size_t len;
+  la_int64_t off;
+  int r;
+  while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+    if (pwrite(fd, buf, len, off) != (ssize_t)len)
+      return err_sys(err, "writing \"%s\"", name);
+  }
+  if (r != ARCHIVE_EOF)
+    return err_set(err, EIO, "reading \"%s\": %s", name, archive_error_string(a));
+  return 0;
+}
+
+static void set_xattrs(struct archive_entry *e, int pfd, const char *base, bool is_link) {
+  const char *xname;
+  const void *xval;
+  size_t xlen;
+  archive_entry_xattr_reset(e);
+  _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", pfd, base);
+  while (archive_entry_xattr_next(e, &xname, &xval, &xlen) == ARCHIVE_OK) {
+    if (is_link)
+      lsetxattr(path, xname, xval, xlen, 0);
+    else
+      setxattr(path, xname, xval, xlen, 0);
+  }
+}
+
+static int set_meta(struct archive_entry *e, int pfd, const char *base, const char *name,
+                    tote_err **err) {
+  mode_t type = archive_entry_filetype(e);
+  bool link = type == AE_IFLNK;
+  if (geteuid() == 0 &&
+      fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
+               AT_SYMLINK_NOFOLLOW) < 0)
+    return err_sys(err, "setting the owner of \"%s\"", name);
+  if (!link && fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) < 0)
+    return err_sys(err, "setting the mode of \"%s\"", name);
+  set_xattrs(e, pfd, base, link);
+  struct timespec ts[2] = {{archive_entry_atime(e), archive_entry_atime_nsec(e)},
+                           {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+  if (!archive_entry_atime_is_set(e))
+    ts[0] = ts[1];
+  utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+  return 0;
+}
+
+/* Remove what is at base (not a directory that stays a directory). */
+static int make_room(int pfd, const char *base, bool want_dir, const char *name,
+                     tote_err **err) {
+  struct stat st;
+  if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  if (S_ISDIR(st.st_mode) && want_dir)
+    return 0;
+  if (unlinkat(pfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+    return err_sys(err, "replacing \"%s\"", name);
+  return 0;
+}
+
+static int whiteout(int pfd, const char *base, const char *name, tote_err **err) {
+  if (strcmp(base, OPAQUE) == 0) {
+    _cleanup_free_ char *dir = xasprintf("/proc/self/fd/%d", pfd);
+    if (setxattr(dir, "trusted.overlay.opaque", "y", 1, 0) < 0)
+      return err_sys(err, "marking the directory of \"%s\" opaque", name);
+    return 0;
+  }
+  const char *target = base + strlen(WHITEOUT);
+  if (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
+    return err_set(err, EPERM, "entry \"%s\" is a whiteout of nothing", name);
+  if (make_room(pfd, target, false, name, err) < 0)
+    return -1;
+  if (mknodat(pfd, target, S_IFCHR | 0000, makedev(0, 0)) < 0)
+    return err_sys(err, "making the whiteout of \"%s\"", name);
+  return 0;
+}
+
+static int hardlink(int dirfd, int pfd, const char *base, const char *target, const char *name,
+                    tote_err **err) {
+  _cleanup_free_ char *t = clean_name(target, err);
+  if (t == NULL)
+    return err_wrap(err, "the hard link \"%s\"", name);
+  const char *tbase;
+  _cleanup_close_ int tfd = open_parent(dirfd, t, &tbase, err);
+  if (tfd < 0)
+    return err_wrap(err, "the hard link \"%s\"", name);
+  if (linkat(tfd, tbase, pfd, base, 0) < 0)
+    return err_sys(err, "linking \"%s\" to \"%s\"", name, target);
+  return 0;
+}
+
+static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd, tote_err **err) {
+  const char *raw = archive_entry_pathname(e);
+  _cleanup_free_ char *name = clean_name(raw ? raw : "", err);
+  if (name == NULL)
+    return -1;
+  if (*name == '\0')
+    return 0; /* the layer's root: its metadata is not the image's to set */
+  const char *base;
+  _cleanup_close_ int pfd = open_parent(dirfd, name, &base, err);
+  if (pfd < 0)
+    return -1;
+  if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
+    return whiteout(pfd, base, name, err);
+  const char *hl = archive_entry_hardlink(e);
+  if (hl) {
+    if (make_room(pfd, base, false, name, err) < 0)
+      return -1;
+    return hardlink(dirfd, pfd, base, hl, name, err);
+  }
+  mode_t type = archive_entry_filetype(e);
+  if (make_room(pfd, base, type == AE_IFDIR, name, err) < 0)
+    return -1;
+  switch (type) {
+  case AE_IFDIR:
+    if (mkdirat(pfd, base, 0700) < 0 && errno != EEXIST)
+      return err_sys(err, "creating directory \"%s\"", name);
+    break;
+  case AE_IFREG: {
+    _cleanup_close_ int fd =
+        openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+      return err_sys(err, "creating \"%s\"", name);
+    if (copy_data(a, fd, name, err) < 0)
+      return -1;
+    if (ftruncate(fd, archive_entry_size(e)) < 0)
+      return err_sys(err, "writing \"%s\"", name);
+    break;
+  }
+  case AE_IFLNK:
+    if (symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e) : "", pfd, base) < 0)
+      return err_sys(err, "creating symlink \"%s\"", name);
+    break;
+  case AE_IFCHR:
+  case AE_IFBLK:
+  case AE_IFIFO:
+    if (mknodat(pfd, base, type | (archive_entry_perm(e) & 07777), archive_entry_rdev(e)) < 0)
+      return err_sys(err, "creating device or fifo \"%s\"", name);
+    break;
+  default:
+    return err_set(err, EPERM, "entry \"%s\" is of a type a layer cannot hold", name);
+  }
+  return set_meta(e, pfd, base, name, err);
+}
+
+int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
+  struct archive *a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_tar(a);
+  int r = 0;
+  if (archive_read_open_fd(a, afd, 65536) != ARCHIVE_OK) {
+    r = err_set(err, EBADMSG, "%s is not a tar archive: %s", what, archive_error_string(a));
+  } else {
+    struct archive_entry *e;
+    int ar;
+    while (r == 0 && (ar = archive_read_next_header(a, &e)) == ARCHIVE_OK)
+      if (extract_entry(a, e, dirfd, err) < 0)
+        r = err_wrap(err, "%s", what);
+    if (r == 0 && ar != ARCHIVE_EOF)
+      r = err_set(err, EBADMSG, "%s: a broken archive: %s", what, archive_error_string(a));
+  }
+  archive_read_free(a);
+  return r;
+}
+
+/* ---- by chain id ---- */
+
+/* sha256 of the decompressed stream of the blob. */
+static int diff_id_of(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, tote_err **err) {
+  struct archive *a = archive_read_new();
+  archive_read_support_filter_all(a);
+  archive_read_support_format_raw(a);
+  struct archive_entry *e;
+  int r = 0;
+  if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
+      archive_read_next_header(a, &e) != ARCHIVE_OK) {
+    r = err_set(err, EBADMSG, "%s: %s", what, archive_error_string(a));
+  } else {
+    struct img_hasher *h = img_hasher_new();
+    char buf[65536];
+    la_ssize_t n;
+    while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
+      img_hasher_update(h, buf, (size_t)n);
+    if (n < 0)
+      r = err_set(err, EBADMSG, "%s: %s", what, archive_error_string(a));
+    img_hasher_final(h, out);
+    img_hasher_free(h);
+  }
+  archive_read_free(a);
+  return r;
+}
+
+int img_layer_unpack(struct img_store *s, const char *blob, const char *diff_id,
+                     const char *chain_id, tote_err **err) {
+  const char *hex = img_digest_hex(chain_id);
+  if (faccessat(s->layersfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return 0;
+  _cleanup_free_ char *what = xasprintf("layer %s", blob);
+  char got[IMG_DIGEST_LEN + 1];
+  {
+    _cleanup_close_ int fd = img_blob_open(s, blob, err);
+    if (fd < 0 || diff_id_of(fd, got, what, err) < 0)
+      return -1;
+  }
+  if (strcmp(got, diff_id) != 0)
+    return err_set(err, EBADMSG, "%s: its content is %s, the image config says %s", what, got,
+                   diff_id);
+  unsigned char rnd[6];
+  if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
+    return err_sys(err, "getrandom");
+  _cleanup_free_ char *tmp = xasprintf("layer-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
+                                       rnd[3], rnd[4], rnd[5]);
+  if (mkdirat(s->tmpfd, tmp, 0700) < 0)
+    return err_sys(err, "creating %s/tmp/%s", s->root, tmp);
+  int r = -1;
+  _cleanup_close_ int tfd = openat(s->tmpfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (tfd >= 0 && mkdirat(tfd, "fs", 0755) == 0) {
+    _cleanup_close_ int fsfd = openat(tfd, "fs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_close_ int afd = img_blob_open(s, blob, err);
+    if (fsfd >= 0 && afd >= 0 && img_layer_extract_fd(afd, fsfd, what, err) == 0)
+      r = 0;
+  } else {
+    err_sys(err, "preparing %s/tmp/%s", s->root, tmp);
+  }
+  if (r == 0 && syncfs(tfd) == 0 && renameat(s->tmpfd, tmp, s->layersfd, hex) == 0)
+    return 0;
+  if (r == 0)
+    err_sys(err, "storing %s as %s/layers/%s", what, s->root, hex);
+  remove_tree_at(s->tmpfd, tmp);
+  return -1;
+}

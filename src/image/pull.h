@@ -1,0 +1,39 @@
+/* pull.h - `tote pull`: an image from a registry into the store.
+ *
+ * The manifest is fetched by tag or digest (a pinned digest is checked
+ * against the content); an index or manifest list is resolved to the
+ * platform asked for (linux and this machine's architecture by default),
+ * or fails listing the platforms it offers.  The config and each missing
+ * layer are downloaded and verified, the layers unpacked once per chain id,
+ * and the index.json entry named by the full reference points at the
+ * manifest.  A Docker schema2 manifest is stored as the equivalent OCI
+ * manifest (what skopeo does when it copies into an OCI layout); the
+ * registry's digest is kept in an annotation.  The store is locked for the
+ * whole pull: two pulls of images sharing layers do each layer once. */
+#ifndef TOTE_IMAGE_PULL_H
+#define TOTE_IMAGE_PULL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "image/digest.h"
+
+struct tote_err;
+struct img_store;
+
+struct img_pull_opts {
+  bool tls_verify;
+  const char *platform; /* "os/arch[/variant]", NULL: linux/<this machine> */
+  const char *user, *pass;
+  FILE *progress;       /* progress lines, or NULL */
+};
+
+#define IMG_SOURCE_DIGEST "io.tote.image.source-digest"
+
+/* Pull ref; id gets the image id (its config digest). */
+int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o,
+             char id[IMG_DIGEST_LEN + 1], struct tote_err **err);
+/* "linux/amd64" for this machine (Go's names, as registries use them). */
+const char *img_host_platform(void);
+
+#endif

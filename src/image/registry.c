@@ -1,0 +1,436 @@
+/* registry.c - the distribution API over libcurl (see registry.h). */
+#include "image/registry.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "image/digest.h"
+#include "image/store.h"
+#include "util/err.h"
+#include "util/xalloc.h"
+
+#define MANIFEST_MAX (4u << 20) /* registries cap manifests at 4 MiB */
+#define ATTEMPTS 4
+
+static const char *const manifest_accept =
+    "Accept: application/vnd.oci.image.index.v1+json, "
+    "application/vnd.oci.image.manifest.v1+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json";
+
+struct reg_client {
+  char *registry, *path;
+  struct reg_opts o;
+  bool insecure;
+  const char *scheme; /* "https", or "http" once an insecure registry refused TLS */
+  char *auth;         /* "Authorization: ..." header, once known */
+  CURL *curl;
+};
+
+static bool is_loopback(const char *host) {
+  return strncmp(host, "localhost", 9) == 0 && (host[9] == '\0' || host[9] == ':')
+             ? true
+             : strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0;
+}
+
+struct reg_client *reg_client_new(const char *registry, const char *path,
+                                  const struct reg_opts *o) {
+  static bool global_done;
+  if (!global_done) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    global_done = true;
+  }
+  struct reg_client *c = xzalloc(sizeof *c);
+  c->registry = xstrdup(registry);
+  c->path = xstrdup(path);
+  c->o = *o;
+  c->insecure = !o->tls_verify || is_loopback(registry);
+  c->scheme = "https";
+  c->curl = curl_easy_init();
+  if (c->curl == NULL) {
+    fprintf(stderr, "tote: libcurl cannot start\n");
+    abort();
+  }
+  return c;
+}
+
+void reg_client_free(struct reg_client *c) {
+  if (c == NULL)
+    return;
+  curl_easy_cleanup(c->curl);
+  free(c->registry);
+  free(c->path);
+  free(c->auth);
+  free(c);
+}
+
+/* ---- one request ---- */
+
+struct response {
+  long status;
+  char *content_type, *challenge, *digest;
+  /* the body: into buf (manifests, tokens, errors) or into a blob */
+  char *buf;
+  size_t len, max;
+  struct img_blob_writer *blob;
+  tote_err *blob_err;
+};
+
+static void response_free(struct response *r) {
+  free(r->content_type);
+  free(r->challenge);
+  free(r->digest);
+  free(r->buf);
+  memset(r, 0, sizeof *r);
+}
+
+static char *header_value(const char *line, size_t n, const char *name) {
+  size_t nl = strlen(name);
+  if (n <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+    return NULL;
+  const char *v = line + nl + 1, *end = line + n;
+  while (v < end && (*v == ' ' || *v == '\t'))
+    v++;
+  while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+    end--;
+  return xstrndup(v, (size_t)(end - v));
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg) {
+  struct response *r = arg;
+  size_t len = size * n;
+  char *v;
+  if (strncmp(line, "HTTP/", 5) == 0) { /* a new response (after a redirect): start over */
+    free(r->content_type);
+    free(r->challenge);
+    free(r->digest);
+    free(r->buf);
+    r->content_type = r->challenge = r->digest = r->buf = NULL;
+    r->len = 0;
+  } else if ((v = header_value(line, len, "Content-Type"))) {
+    free(r->content_type);
+    r->content_type = v;
+  } else if ((v = header_value(line, len, "WWW-Authenticate"))) {
+    free(r->challenge);
+    r->challenge = v;
+  } else if ((v = header_value(line, len, "Docker-Content-Digest"))) {
+    free(r->digest);
+    r->digest = v;
+  }
+  return len;
+}
+
+struct body_ctx {
+  struct response *r;
+  CURL *curl;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg) {
+  struct body_ctx *b = arg;
+  struct response *r = b->r;
+  size_t len = size * n;
+  long status = 0;
+  curl_easy_getinfo(b->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (r->blob && status == 200) {
+    if (img_blob_write(r->blob, data, len, &r->blob_err) < 0)
+      return 0; /* aborts the transfer */
+    return len;
+  }
+  size_t max = r->blob ? 65536 : r->max; /* an error body of a blob request */
+  if (r->len + len > max)
+    return r->blob ? len : 0;
+  r->buf = xrealloc(r->buf, r->len + len + 1);
+  memcpy(r->buf + r->len, data, len);
+  r->len += len;
+  r->buf[r->len] = '\0';
+  return len;
+}
+
+/* GET url; r gets the status, headers and body.  A transport error fails
+ * with CURLcode in *code. */
+static int get(struct reg_client *c, const char *url, const char *accept, const char *auth,
+               struct response *r, CURLcode *code, tote_err **err) {
+  CURL *h = c->curl;
+  curl_easy_reset(h);
+  struct curl_slist *hdrs = NULL;
+  if (accept)
+    hdrs = curl_slist_append(hdrs, accept);
+  if (auth)
+    hdrs = curl_slist_append(hdrs, auth);
+  struct body_ctx b = {r, h};
+  curl_easy_setopt(h, CURLOPT_URL, url);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "tote/0.1");
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+  /* a stalled transfer (under 1 KiB/s for a minute) is a broken one */
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  if (c->insecure) {
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  char errbuf[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  *code = curl_easy_perform(h);
+  curl_slist_free_all(hdrs);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+  if (*code == CURLE_OK)
+    return 0;
+  if (r->blob_err) {
+    *err = steal_ptr(&r->blob_err);
+    return -1;
+  }
+  return err_set(err, EIO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(*code));
+}
+
+/* ---- auth ---- */
+
+/* The value of key="..." (or key=token) in a challenge, or NULL. */
+static char *challenge_param(const char *ch, const char *key) {
+  size_t kl = strlen(key);
+  for (const char *p = ch; (p = strcasestr(p, key)); p += kl) {
+    if (p > ch && p[-1] != ' ' && p[-1] != ',')
+      continue;
+    const char *v = p + kl;
+    if (*v != '=')
+      continue;
+    v++;
+    if (*v == '"') {
+      const char *end = strchr(v + 1, '"');
+      return end ? xstrndup(v + 1, (size_t)(end - v - 1)) : NULL;
+    }
+    return xstrndup(v, strcspn(v, ", "));
+  }
+  return NULL;
+}
+
+static char *escape(CURL *h, const char *s) {
+  char *e = curl_easy_escape(h, s, 0);
+  char *r = xstrdup(e ? e : "");
+  curl_free(e);
+  return r;
+}
+
+static char *basic_header(const struct reg_opts *o) {
+  _cleanup_free_ char *pair = xasprintf("%s:%s", o->user, o->pass ? o->pass : "");
+  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  size_t n = strlen(pair);
+  char *out = xzalloc(4 * ((n + 2) / 3) + 1), *q = out;
+  for (size_t i = 0; i < n; i += 3) {
+    unsigned v = (unsigned char)pair[i] << 16;
+    if (i + 1 < n)
+      v |= (unsigned char)pair[i + 1] << 8;
+    if (i + 2 < n)
+      v |= (unsigned char)pair[i + 2];
+    *q++ = b64[(v >> 18) & 63];
+    *q++ = b64[(v >> 12) & 63];
+    *q++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+    *q++ = i + 2 < n ? b64[v & 63] : '=';
+  }
+  char *h = xasprintf("Authorization: Basic %s", out);
+  free(out);
+  return h;
+}
+
+/* Answer a 401's challenge: c->auth gets the header to retry with. */
+static int authenticate(struct reg_client *c, const char *challenge, tote_err **err) {
+  if (challenge && strncasecmp(challenge, "Basic", 5) == 0) {
+    if (c->o.user == NULL)
+      return err_set(err, EACCES, "registry %s asks for a user name and password (basic auth)",
+                     c->registry);
+    free(c->auth);
+    c->auth = basic_header(&c->o);
+    return 0;
+  }
+  if (challenge == NULL || strncasecmp(challenge, "Bearer", 6) != 0)
+    return err_set(err, EACCES, "registry %s refused access without saying how to authenticate",
+                   c->registry);
+  _cleanup_free_ char *realm = challenge_param(challenge, "realm");
+  _cleanup_free_ char *service = challenge_param(challenge, "service");
+  _cleanup_free_ char *scope = challenge_param(challenge, "scope");
+  if (realm == NULL)
+    return err_set(err, EACCES, "registry %s: a Bearer challenge without a realm: %s", c->registry,
+                   challenge);
+  if (scope == NULL)
+    scope = xasprintf("repository:%s:pull", c->path);
+  _cleanup_free_ char *es = escape(c->curl, scope);
+  _cleanup_free_ char *esv = service ? escape(c->curl, service) : NULL;
+  _cleanup_free_ char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
+                                       es, esv ? "&service=" : "", esv ? esv : "");
+  _cleanup_free_ char *basic = c->o.user ? basic_header(&c->o) : NULL;
+  struct response r = {.max = 1u << 20};
+  CURLcode code;
+  int rc = get(c, url, NULL, basic, &r, &code, err);
+  if (rc == 0 && r.status != 200)
+    rc = err_set(err, EACCES, "registry %s: the token service %s answered %ld%s", c->registry,
+                 realm, r.status, r.status == 401 ? " (wrong credentials?)" : "");
+  json_t *j = rc == 0 ? json_loadb(r.buf ? r.buf : "", r.len, 0, NULL) : NULL;
+  const char *tok = json_string_value(json_object_get(j, "token"));
+  if (tok == NULL)
+    tok = json_string_value(json_object_get(j, "access_token"));
+  if (rc == 0 && tok == NULL)
+    rc = err_set(err, EACCES, "registry %s: the token service %s sent no token", c->registry,
+                 realm);
+  if (rc == 0) {
+    free(c->auth);
+    c->auth = xasprintf("Authorization: Bearer %s", tok);
+  }
+  json_decref(j);
+  response_free(&r);
+  return rc;
+}
+
+/* ---- requests with auth, fallback and retries ---- */
+
+static bool transient(CURLcode code, long status) {
+  if (code != CURLE_OK)
+    return code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE ||
+           code == CURLE_OPERATION_TIMEDOUT || code == CURLE_GOT_NOTHING;
+  return status >= 500 && status != 501;
+}
+
+static void backoff(int attempt) {
+  struct timespec ts = {0, (200L << attempt) * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* The registry's own words from an error body ({"errors":[{"message":...}]}). */
+static char *registry_message(const struct response *r) {
+  json_t *j = r->buf ? json_loadb(r->buf, r->len, 0, NULL) : NULL;
+  json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+  const char *code = json_string_value(json_object_get(e, "code"));
+  const char *msg = json_string_value(json_object_get(e, "message"));
+  char *out = code || msg ? xasprintf(" (%s%s%s)", code ? code : "", code && msg ? ": " : "",
+                                      msg ? msg : "")
+                          : xstrdup("");
+  json_decref(j);
+  return out;
+}
+
+/* GET /v2/<path>/<what>; a 200 answer in r, anything else an error.
+ * reset(arg) runs before each retry (a blob starts over). */
+static int request(struct reg_client *c, const char *what, const char *accept, struct response *r,
+                   int (*reset)(void *arg, tote_err **err), void *arg, tote_err **err) {
+  bool authed = false;
+  for (int attempt = 0;; attempt++) {
+    _cleanup_free_ char *url = xasprintf("%s://%s/v2/%s/%s", c->scheme, c->registry, c->path,
+                                         what);
+    struct img_blob_writer *blob = r->blob;
+    size_t max = r->max;
+    response_free(r);
+    r->blob = blob;
+    r->max = max;
+    if (attempt > 0 && reset && reset(arg, err) < 0)
+      return -1;
+    CURLcode code;
+    tote_err *e = NULL;
+    int rc = get(c, url, accept, c->auth, r, &code, &e);
+    if (rc < 0 && c->insecure && strcmp(c->scheme, "https") == 0 &&
+        (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR ||
+         code == CURLE_GOT_NOTHING)) {
+      c->scheme = "http"; /* an insecure registry without TLS */
+      err_free(&e);
+      attempt--;
+      continue;
+    }
+    if (transient(code, r->status) && attempt + 1 < ATTEMPTS) {
+      err_free(&e);
+      backoff(attempt);
+      continue;
+    }
+    if (rc < 0) {
+      *err = e;
+      return -1;
+    }
+    if (r->status == 401 && !authed) {
+      authed = true;
+      if (authenticate(c, r->challenge, err) < 0)
+        return -1;
+      attempt--;
+      continue;
+    }
+    if (r->status == 200)
+      return 0;
+    _cleanup_free_ char *why = registry_message(r);
+    const char *hint = r->status == 404   ? ": not found"
+                       : r->status == 401 ? ": authentication failed"
+                       : r->status == 403 ? ": access denied"
+                                          : "";
+    return err_set(err, r->status == 404 ? ENOENT : EIO, "%s://%s/v2/%s/%s: HTTP %ld%s%s",
+                   c->scheme, c->registry, c->path, what, r->status, hint, why);
+  }
+}
+
+int reg_get_manifest(struct reg_client *c, const char *reference, struct reg_manifest *m,
+                     tote_err **err) {
+  memset(m, 0, sizeof *m);
+  _cleanup_free_ char *what = xasprintf("manifests/%s", reference);
+  struct response r = {.max = MANIFEST_MAX};
+  if (request(c, what, manifest_accept, &r, NULL, NULL, err) < 0) {
+    response_free(&r);
+    return -1;
+  }
+  img_digest_of(r.buf ? r.buf : "", r.len, m->digest);
+  if (r.digest && img_digest_valid(r.digest) && strcmp(r.digest, m->digest) != 0) {
+    int rc = err_set(err, EBADMSG, "manifest %s of %s/%s: the registry says its digest is %s, its "
+                                   "content hashes to %s", reference, c->registry, c->path,
+                     r.digest, m->digest);
+    response_free(&r);
+    return rc;
+  }
+  m->body = r.buf ? steal_ptr(&r.buf) : xstrdup("");
+  m->len = r.len;
+  m->media_type = r.content_type ? xstrndup(r.content_type, strcspn(r.content_type, "; "))
+                                 : xstrdup("");
+  response_free(&r);
+  return 0;
+}
+
+void reg_manifest_free(struct reg_manifest *m) {
+  free(m->body);
+  free(m->media_type);
+  memset(m, 0, sizeof *m);
+}
+
+struct blob_retry {
+  struct img_store *s;
+  struct img_blob_writer *w;
+  const char *digest;
+  int64_t size;
+};
+
+static int restart_blob(void *arg, tote_err **err) {
+  struct blob_retry *b = arg;
+  img_blob_abort(b->s, b->w);
+  return img_blob_begin(b->s, b->digest, b->size, b->w, err);
+}
+
+int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct img_store *s,
+                 tote_err **err) {
+  struct img_blob_writer w;
+  if (img_blob_begin(s, digest, size, &w, err) < 0)
+    return -1;
+  _cleanup_free_ char *what = xasprintf("blobs/%s", digest);
+  struct response r = {.blob = &w};
+  struct blob_retry b = {s, &w, digest, size};
+  int rc = request(c, what, NULL, &r, restart_blob, &b, err);
+  response_free(&r);
+  if (rc < 0) {
+    img_blob_abort(s, &w);
+    return err_wrap(err, "downloading blob %s", digest);
+  }
+  return img_blob_commit(s, &w, err);
+}

@@ -10,7 +10,8 @@
 #include "util/xalloc.h"
 
 static const struct tote_cmd *const commands[] = {
-    &tote_pull_cmd, &tote_images_cmd, &tote_rmi_cmd, &tote_image_cmd, NULL,
+    &tote_pull_cmd,  &tote_images_cmd, &tote_rmi_cmd, &tote_image_cmd,
+    &tote_login_cmd, &tote_logout_cmd, NULL,
 };
 
 static const char *root;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "image/auth.h"
 #include "image/layer.h"
 #include "image/reference.h"
 #include "image/registry.h"
@@ -280,6 +281,14 @@ static int pull_locked(struct img_store *s, const struct img_ref *r, const char 
                        const struct img_pull_opts *o, char id[IMG_DIGEST_LEN + 1],
                        tote_err **err) {
   struct reg_opts ro = {.tls_verify = o->tls_verify, .user = o->user, .pass = o->pass};
+  _cleanup_free_ char *user = NULL, *pass = NULL;
+  if (ro.user == NULL) { /* what tote login (or docker login) stored */
+    int a = img_auth_lookup(r->domain, &user, &pass, err);
+    if (a < 0)
+      return err_wrap(err, "pulling %s", name);
+    ro.user = user;
+    ro.pass = pass;
+  }
   struct reg_client *c = reg_client_new(img_ref_registry(r), r->path, &ro);
   struct pulled p = {0};
   int rc = get_manifest(c, r, name, o, &p, err);

@@ -11,6 +11,7 @@
 
 #include "image/digest.h"
 #include "image/store.h"
+#include "util/base64.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -79,6 +80,10 @@ struct response {
   size_t len, max;
   struct img_blob_writer *blob;
   tote_err *blob_err;
+  /* a blob answer of 200 to a request that resumed: start the blob over */
+  int (*restart)(void *arg, tote_err **err);
+  void *restart_arg;
+  bool started; /* bytes of this answer went into the blob */
 };
 
 static void response_free(struct response *r) {
@@ -136,7 +141,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
   size_t len = size * n;
   long status = 0;
   curl_easy_getinfo(b->curl, CURLINFO_RESPONSE_CODE, &status);
-  if (r->blob && status == 200) {
+  if (r->blob && (status == 200 || status == 206)) {
+    /* the server ignored our Range: it sends the whole blob again */
+    if (status == 200 && !r->started && r->blob->size > 0 &&
+        r->restart(r->restart_arg, &r->blob_err) < 0)
+      return 0;
+    r->started = true;
     if (img_blob_write(r->blob, data, len, &r->blob_err) < 0)
       return 0; /* aborts the transfer */
     return len;
@@ -154,7 +164,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
 /* GET url; r gets the status, headers and body.  A transport error fails
  * with CURLcode in *code. */
 static int get(struct reg_client *c, const char *url, const char *accept, const char *auth,
-               struct response *r, CURLcode *code, tote_err **err) {
+               const char *range, struct response *r, CURLcode *code, tote_err **err) {
   CURL *h = c->curl;
   curl_easy_reset(h);
   struct curl_slist *hdrs = NULL;
@@ -162,6 +172,8 @@ static int get(struct reg_client *c, const char *url, const char *accept, const 
     hdrs = curl_slist_append(hdrs, accept);
   if (auth)
     hdrs = curl_slist_append(hdrs, auth);
+  if (range)
+    hdrs = curl_slist_append(hdrs, range);
   struct body_ctx b = {r, h};
   curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -226,23 +238,8 @@ static char *escape(CURL *h, const char *s) {
 
 static char *basic_header(const struct reg_opts *o) {
   _cleanup_free_ char *pair = xasprintf("%s:%s", o->user, o->pass ? o->pass : "");
-  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t n = strlen(pair);
-  char *out = xzalloc(4 * ((n + 2) / 3) + 1), *q = out;
-  for (size_t i = 0; i < n; i += 3) {
-    unsigned v = (unsigned char)pair[i] << 16;
-    if (i + 1 < n)
-      v |= (unsigned char)pair[i + 1] << 8;
-    if (i + 2 < n)
-      v |= (unsigned char)pair[i + 2];
-    *q++ = b64[(v >> 18) & 63];
-    *q++ = b64[(v >> 12) & 63];
-    *q++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-    *q++ = i + 2 < n ? b64[v & 63] : '=';
-  }
-  char *h = xasprintf("Authorization: Basic %s", out);
-  free(out);
-  return h;
+  _cleanup_free_ char *b64 = base64_encode(pair, strlen(pair));
+  return xasprintf("Authorization: Basic %s", b64);
 }
 
 /* Answer a 401's challenge: c->auth gets the header to retry with. */
@@ -264,16 +261,17 @@ static int authenticate(struct reg_client *c, const char *challenge, tote_err **
   if (realm == NULL)
     return err_set(err, EACCES, "registry %s: a Bearer challenge without a realm: %s", c->registry,
                    challenge);
-  if (scope == NULL)
+  if (scope == NULL && *c->path)
     scope = xasprintf("repository:%s:pull", c->path);
-  _cleanup_free_ char *es = escape(c->curl, scope);
+  _cleanup_free_ char *es = scope ? escape(c->curl, scope) : NULL;
   _cleanup_free_ char *esv = service ? escape(c->curl, service) : NULL;
-  _cleanup_free_ char *url = xasprintf("%s%sscope=%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
-                                       es, esv ? "&service=" : "", esv ? esv : "");
+  _cleanup_free_ char *url = xasprintf("%s%s%s%s%s%s", realm, strchr(realm, '?') ? "&" : "?",
+                                       es ? "scope=" : "", es ? es : "",
+                                       esv ? (es ? "&service=" : "service=") : "", esv ? esv : "");
   _cleanup_free_ char *basic = c->o.user ? basic_header(&c->o) : NULL;
   struct response r = {.max = 1u << 20};
   CURLcode code;
-  int rc = get(c, url, NULL, basic, &r, &code, err);
+  int rc = get(c, url, NULL, basic, NULL, &r, &code, err);
   if (rc == 0 && r.status != 200)
     rc = err_set(err, EACCES, "registry %s: the token service %s answered %ld%s", c->registry,
                  realm, r.status, r.status == 401 ? " (wrong credentials?)" : "");
@@ -320,24 +318,26 @@ static char *registry_message(const struct response *r) {
   return out;
 }
 
-/* GET /v2/<path>/<what>; a 200 answer in r, anything else an error.
- * reset(arg) runs before each retry (a blob starts over). */
+/* GET /v2/<path>/<what> (/v2/ for an empty path); a 200 (or 206) answer
+ * in r, anything else an error.  A blob that broke off part way is asked
+ * for again from where it stopped (Range), when the server allows. */
 static int request(struct reg_client *c, const char *what, const char *accept, struct response *r,
-                   int (*reset)(void *arg, tote_err **err), void *arg, tote_err **err) {
+                   tote_err **err) {
   bool authed = false;
   for (int attempt = 0;; attempt++) {
-    _cleanup_free_ char *url = xasprintf("%s://%s/v2/%s/%s", c->scheme, c->registry, c->path,
-                                         what);
-    struct img_blob_writer *blob = r->blob;
-    size_t max = r->max;
+    _cleanup_free_ char *url = *c->path ? xasprintf("%s://%s/v2/%s/%s", c->scheme, c->registry,
+                                                    c->path, what)
+                                        : xasprintf("%s://%s/v2/%s", c->scheme, c->registry, what);
+    struct response keep = {.blob = r->blob, .max = r->max, .restart = r->restart,
+                            .restart_arg = r->restart_arg};
     response_free(r);
-    r->blob = blob;
-    r->max = max;
-    if (attempt > 0 && reset && reset(arg, err) < 0)
-      return -1;
+    *r = keep;
+    char range[64] = "";
+    if (r->blob && r->blob->size > 0)
+      snprintf(range, sizeof range, "Range: bytes=%llu-", (unsigned long long)r->blob->size);
     CURLcode code;
     tote_err *e = NULL;
-    int rc = get(c, url, accept, c->auth, r, &code, &e);
+    int rc = get(c, url, accept, c->auth, *range ? range : NULL, r, &code, &e);
     if (rc < 0 && c->insecure && strcmp(c->scheme, "https") == 0 &&
         (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR ||
          code == CURLE_GOT_NOTHING)) {
@@ -362,7 +362,7 @@ static int request(struct reg_client *c, const char *what, const char *accept, s
       attempt--;
       continue;
     }
-    if (r->status == 200)
+    if (r->status == 200 || (r->status == 206 && r->blob))
       return 0;
     _cleanup_free_ char *why = registry_message(r);
     const char *hint = r->status == 404   ? ": not found"
@@ -379,7 +379,7 @@ int reg_get_manifest(struct reg_client *c, const char *reference, struct reg_man
   memset(m, 0, sizeof *m);
   _cleanup_free_ char *what = xasprintf("manifests/%s", reference);
   struct response r = {.max = MANIFEST_MAX};
-  if (request(c, what, manifest_accept, &r, NULL, NULL, err) < 0) {
+  if (request(c, what, manifest_accept, &r, err) < 0) {
     response_free(&r);
     return -1;
   }
@@ -424,13 +424,20 @@ int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct 
   if (img_blob_begin(s, digest, size, &w, err) < 0)
     return -1;
   _cleanup_free_ char *what = xasprintf("blobs/%s", digest);
-  struct response r = {.blob = &w};
   struct blob_retry b = {s, &w, digest, size};
-  int rc = request(c, what, NULL, &r, restart_blob, &b, err);
+  struct response r = {.blob = &w, .restart = restart_blob, .restart_arg = &b};
+  int rc = request(c, what, NULL, &r, err);
   response_free(&r);
   if (rc < 0) {
     img_blob_abort(s, &w);
     return err_wrap(err, "downloading blob %s", digest);
   }
   return img_blob_commit(s, &w, err);
+}
+
+int reg_ping(struct reg_client *c, tote_err **err) {
+  struct response r = {.max = 1u << 20};
+  int rc = request(c, "", NULL, &r, err);
+  response_free(&r);
+  return rc;
 }

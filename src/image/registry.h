@@ -26,7 +26,8 @@ struct reg_opts {
 
 struct reg_client;
 
-/* A client for registry (host[:port]) and repository path ("library/busybox"). */
+/* A client for registry (host[:port]) and repository path ("library/busybox";
+ * "" for reg_ping alone). */
 struct reg_client *reg_client_new(const char *registry, const char *path,
                                   const struct reg_opts *o);
 void reg_client_free(struct reg_client *c);
@@ -46,5 +47,8 @@ void reg_manifest_free(struct reg_manifest *m);
 /* The blob digest of size bytes (or -1) into the store, verified. */
 int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct img_store *s,
                  struct tote_err **err);
+
+/* GET /v2/ with the auth flow: whether the credentials are good (login). */
+int reg_ping(struct reg_client *c, struct tote_err **err);
 
 #endif

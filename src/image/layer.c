@@ -304,10 +304,14 @@ static int diff_id_of(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, to
   return r;
 }
 
+bool img_layer_exists(struct img_store *s, const char *chain_id) {
+  return faccessat(s->layersfd, img_digest_hex(chain_id), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 int img_layer_unpack(struct img_store *s, const char *blob, const char *diff_id,
                      const char *chain_id, tote_err **err) {
   const char *hex = img_digest_hex(chain_id);
-  if (faccessat(s->layersfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  if (img_layer_exists(s, chain_id))
     return 0;
   _cleanup_free_ char *what = xasprintf("layer %s", blob);
   char got[IMG_DIGEST_LEN + 1];

@@ -15,6 +15,8 @@
 #ifndef TOTE_IMAGE_LAYER_H
 #define TOTE_IMAGE_LAYER_H
 
+#include <stdbool.h>
+
 #include "image/digest.h"
 
 struct tote_err;
@@ -22,6 +24,8 @@ struct img_store;
 
 /* chain(L1) = diff(L1); chain(Ln) = sha256(chain(Ln-1) + " " + diff(Ln)). */
 void img_chain_id(const char *parent_chain, const char *diff_id, char out[IMG_DIGEST_LEN + 1]);
+/* Whether layers/<chain hex> is there. */
+bool img_layer_exists(struct img_store *s, const char *chain_id);
 /* Unpack the stored blob into layers/<chain hex>/fs unless it is there;
  * the blob's uncompressed content must hash to diff_id. */
 int img_layer_unpack(struct img_store *s, const char *blob_digest, const char *diff_id,

@@ -2,6 +2,7 @@
 #include "image/pull.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <jansson.h>
 #include <string.h>
@@ -124,6 +125,64 @@ static int fetch_blob(struct reg_client *c, struct img_store *s, json_t *desc, c
   return reg_get_blob(c, digest, json_integer_value(size), s, err);
 }
 
+/* ---- layers, a few at a time ---- */
+
+#define DOWNLOADS 3 /* at once: as docker's default */
+
+struct pool {
+  pthread_mutex_t lock;
+  struct reg_client *c;
+  struct img_store *s;
+  json_t *layers;
+  const struct img_pull_opts *o;
+  size_t next;
+  tote_err *err; /* the first failure; the others stop taking work */
+};
+
+static void *download_worker(void *arg) {
+  struct pool *p = arg;
+  pthread_mutex_lock(&p->lock);
+  struct reg_client *c = reg_client_clone(p->c);
+  for (;;) {
+    if (p->err || p->next >= json_array_size(p->layers))
+      break;
+    json_t *desc = json_array_get(p->layers, p->next++);
+    pthread_mutex_unlock(&p->lock);
+    tote_err *e = NULL;
+    int r = fetch_blob(c, p->s, desc, "blob", p->o, &e);
+    pthread_mutex_lock(&p->lock);
+    if (r < 0 && p->err == NULL)
+      p->err = steal_ptr(&e);
+    err_free(&e);
+  }
+  pthread_mutex_unlock(&p->lock);
+  reg_client_free(c);
+  return NULL;
+}
+
+/* Every layer not in the store, DOWNLOADS at a time. */
+static int fetch_layers(struct reg_client *c, struct img_store *s, json_t *layers,
+                        const struct img_pull_opts *o, tote_err **err) {
+  struct pool p = {.c = c, .s = s, .layers = layers, .o = o};
+  pthread_mutex_init(&p.lock, NULL);
+  size_t n = json_array_size(layers) < DOWNLOADS ? json_array_size(layers) : DOWNLOADS;
+  pthread_t t[DOWNLOADS];
+  size_t started = 0;
+  for (; started < n; started++)
+    if (pthread_create(&t[started], NULL, download_worker, &p) != 0)
+      break;
+  if (started == 0 && n > 0) /* no thread: do it here */
+    download_worker(&p);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(t[i], NULL);
+  pthread_mutex_destroy(&p.lock);
+  if (p.err) {
+    *err = p.err;
+    return -1;
+  }
+  return 0;
+}
+
 static bool layer_type_ok(const char *mt) {
   return mt == NULL || strcmp(mt, MT_DOCKER_LAYER) == 0 ||
          strncmp(mt, MT_OCI_LAYER, strlen(MT_OCI_LAYER)) == 0;
@@ -242,6 +301,8 @@ static int unpack_layers(struct img_store *s, json_t *layers, json_t *diffs,
     char next[IMG_DIGEST_LEN + 1];
     img_chain_id(chain, diff, next);
     memcpy(chain, next, sizeof chain);
+    if (img_layer_exists(s, chain))
+      continue;
     progress(o, "Unpacking layer %.19s", blob);
     if (img_layer_unpack(s, blob, diff, chain, err) < 0)
       return -1;
@@ -307,8 +368,8 @@ static int pull_locked(struct img_store *s, const struct img_ref *r, const char 
   const char *cfg_digest = rc == 0 ? json_string_value(json_object_get(cfgdesc, "digest")) : NULL;
   if (rc == 0 && (cfg = load_config(s, cfg_digest, json_array_size(layers), name, err)) == NULL)
     rc = -1;
-  for (size_t i = 0; rc == 0 && i < json_array_size(layers); i++)
-    rc = fetch_blob(c, s, json_array_get(layers, i), "blob", o, err);
+  if (rc == 0)
+    rc = fetch_layers(c, s, layers, o, err);
   if (rc == 0)
     rc = unpack_layers(s, layers, json_object_get(json_object_get(cfg, "rootfs"), "diff_ids"), o,
                        err);

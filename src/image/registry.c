@@ -60,6 +60,14 @@ struct reg_client *reg_client_new(const char *registry, const char *path,
   return c;
 }
 
+struct reg_client *reg_client_clone(const struct reg_client *c) {
+  struct reg_client *n = reg_client_new(c->registry, c->path, &c->o);
+  n->insecure = c->insecure;
+  n->scheme = c->scheme;
+  n->auth = c->auth ? xstrdup(c->auth) : NULL;
+  return n;
+}
+
 void reg_client_free(struct reg_client *c) {
   if (c == NULL)
     return;

@@ -30,6 +30,9 @@ struct reg_client;
  * "" for reg_ping alone). */
 struct reg_client *reg_client_new(const char *registry, const char *path,
                                   const struct reg_opts *o);
+/* Another client for the same repository, with what c learnt (scheme,
+ * token): one per download running at the same time. */
+struct reg_client *reg_client_clone(const struct reg_client *c);
 void reg_client_free(struct reg_client *c);
 
 /* The manifest of reference (a tag or a digest): the body, its media type

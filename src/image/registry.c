@@ -218,8 +218,7 @@ static int get(struct reg_client *c, const char *url, const char *accept, const 
 
 /* ---- auth ---- */
 
-/* The value of key="..." (or key=token) in a challenge, or NULL. */
-static char *challenge_param(const char *ch, const char *key) {
+char *reg_challenge_param(const char *ch, const char *key) {
   size_t kl = strlen(key);
   for (const char *p = ch; (p = strcasestr(p, key)); p += kl) {
     if (p > ch && p[-1] != ' ' && p[-1] != ',')
@@ -263,9 +262,9 @@ static int authenticate(struct reg_client *c, const char *challenge, tote_err **
   if (challenge == NULL || strncasecmp(challenge, "Bearer", 6) != 0)
     return err_set(err, EACCES, "registry %s refused access without saying how to authenticate",
                    c->registry);
-  _cleanup_free_ char *realm = challenge_param(challenge, "realm");
-  _cleanup_free_ char *service = challenge_param(challenge, "service");
-  _cleanup_free_ char *scope = challenge_param(challenge, "scope");
+  _cleanup_free_ char *realm = reg_challenge_param(challenge, "realm");
+  _cleanup_free_ char *service = reg_challenge_param(challenge, "service");
+  _cleanup_free_ char *scope = reg_challenge_param(challenge, "scope");
   if (realm == NULL)
     return err_set(err, EACCES, "registry %s: a Bearer challenge without a realm: %s", c->registry,
                    challenge);

@@ -51,6 +51,9 @@ void reg_manifest_free(struct reg_manifest *m);
 int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct img_store *s,
                  struct tote_err **err);
 
+/* The value of key="..." (or key=token) in a WWW-Authenticate challenge
+ * ("Bearer realm=\"...\",service=\"...\""), malloc'd, or NULL. */
+char *reg_challenge_param(const char *challenge, const char *key);
 /* GET /v2/ with the auth flow: whether the credentials are good (login). */
 int reg_ping(struct reg_client *c, struct tote_err **err);
 

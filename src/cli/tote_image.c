@@ -225,6 +225,80 @@ const struct tote_cmd tote_rmi_cmd = {"rmi", "IMAGE...",
                                       "remove images (by name or id), and what only they used",
                                       do_rmi, NULL};
 
+/* ---- tag, history ---- */
+
+static int do_tag(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&tote_tag_cmd, argc, argv, 2, err);
+  if (i < 0)
+    return -1;
+  if (argc - i != 2)
+    return err_set(err, 0, "tote tag takes SOURCE and TARGET, not %d arguments", argc - i);
+  struct img_store s;
+  if (open_store(ctx, &s, err) < 0)
+    return -1;
+  int r = img_tag(&s, argv[i], argv[i + 1], err);
+  img_store_close(&s);
+  return r < 0 ? -1 : TOTE_EXIT_OK;
+}
+
+const struct tote_cmd tote_tag_cmd = {"tag", "SOURCE TARGET", "give an image another name",
+                                      do_tag, NULL};
+
+static bool hist_no_trunc, hist_quiet;
+static const struct cli_opt hist_opts[] = {
+    {"no-trunc", 0, OPT_BOOL, &hist_no_trunc, "print whole commands", NULL},
+    {"quiet", 'q', OPT_BOOL, &hist_quiet, "print only the image id", NULL},
+    {NULL},
+};
+
+static int do_history(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&tote_history_cmd, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  if (argc - i != 1)
+    return err_set(err, 0, "tote history takes one image");
+  json_t *list = load_list(ctx, err);
+  if (list == NULL)
+    return -1;
+  json_t *o = img_resolve(list, argv[i], err);
+  if (o == NULL) {
+    json_decref(list);
+    return -1;
+  }
+  if (hist_quiet) {
+    printf("%.12s\n", json_string_value(json_object_get(o, "id")) + 7);
+    json_decref(list);
+    return TOTE_EXIT_OK;
+  }
+  printf("%-14s %-16s %-45s %-10s %s\n", "IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT");
+  json_t *hist = json_object_get(o, "history");
+  json_t *layers = json_object_get(o, "layer_sizes");
+  /* newest first, as docker; each non-empty step owns the next layer from the top */
+  size_t nl = json_array_size(layers);
+  for (size_t k = json_array_size(hist); k-- > 0;) {
+    json_t *h = json_array_get(hist, k);
+    bool empty = json_is_true(json_object_get(h, "empty_layer"));
+    long long size = 0;
+    if (!empty && nl > 0)
+      size = json_integer_value(json_array_get(layers, --nl));
+    char sz[32], age[48];
+    human_size(size, sz, sizeof sz);
+    human_age(json_string_value(json_object_get(h, "created")), age, sizeof age);
+    const char *by = json_string_value(json_object_get(h, "created_by"));
+    const char *comment = json_string_value(json_object_get(h, "comment"));
+    printf("%-14.12s %-16s %-45.*s %-10s %s\n",
+           k + 1 == json_array_size(hist) ? json_string_value(json_object_get(o, "id")) + 7
+                                          : "<missing>",
+           age, hist_no_trunc ? 4096 : 45, by ? by : "", sz, comment ? comment : "");
+  }
+  json_decref(list);
+  return TOTE_EXIT_OK;
+}
+
+const struct tote_cmd tote_history_cmd = {"history", "[flags] IMAGE",
+                                          "show how an image was built, newest step first",
+                                          do_history, hist_opts};
+
 /* ---- image ls|rm|prune|inspect ---- */
 
 static const struct tote_cmd image_ls = {"image ls", "[flags]", "list the images", NULL,
@@ -245,26 +319,11 @@ static int inspect(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   json_t *out = json_array();
   int r = 0;
   for (int k = i; k < argc && r == 0; k++) {
-    json_t *found = NULL, *o;
-    size_t n;
-    _cleanup_free_ char *want = NULL;
-    json_array_foreach(list, n, o) {
-      const char *name = json_string_value(json_object_get(o, "name"));
-      const char *id = json_string_value(json_object_get(o, "id"));
-      if (strcmp(name, argv[k]) == 0 || strncmp(id + 7, argv[k], strlen(argv[k])) == 0 ||
-          strcmp(id, argv[k]) == 0)
-        found = o;
-    }
-    if (found == NULL) {
-      /* a short name: as pull would spell it */
-      want = xasprintf("docker.io/library/%s%s", argv[k], strchr(argv[k], ':') ? "" : ":latest");
-      json_array_foreach(list, n, o) if (strcmp(json_string_value(json_object_get(o, "name")),
-                                                want) == 0) found = o;
-    }
+    json_t *found = img_resolve(list, argv[k], err);
     if (found)
       json_array_append(out, found);
     else
-      r = err_set(err, ENOENT, "no image %s in the store (see tote images)", argv[k]);
+      r = -1;
   }
   if (r == 0) {
     char *text = json_dumps(out, JSON_INDENT(2));

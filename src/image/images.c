@@ -45,12 +45,13 @@ static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
     return NULL;
   }
   json_int_t size = 0;
-  json_t *layers = json_array();
+  json_t *layers = json_array(), *sizes = json_array();
   size_t i;
   json_t *l;
   json_array_foreach(json_object_get(m, "layers"), i, l) {
     size += json_integer_value(json_object_get(l, "size"));
     json_array_append(layers, json_object_get(l, "digest"));
+    json_array_append(sizes, json_object_get(l, "size"));
   }
   json_t *diffs = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
   const char *created = json_string_value(json_object_get(cfg, "created"));
@@ -58,6 +59,11 @@ static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
                         "digest", md, "id", cd, "created", created ? created : "", "size", size,
                         "layers", layers, "diff_ids", json_is_array(diffs) ? diffs : json_null());
   json_object_set(o, "config", json_object_get(cfg, "config"));
+  json_object_set_new(o, "layer_sizes", sizes);
+  json_t *hist = json_object_get(cfg, "history");
+  json_object_set(o, "history", json_is_array(hist) ? hist : json_array());
+  json_object_set(o, "architecture", json_object_get(cfg, "architecture"));
+  json_object_set(o, "os", json_object_get(cfg, "os"));
   json_decref(cfg);
   json_decref(m);
   return o;
@@ -130,6 +136,22 @@ static int match(json_t *list, const char *arg, json_t *names, tote_err **err) {
   return err_set(err, ENOENT, "no image %s in the store (see tote images)", arg);
 }
 
+json_t *img_resolve(json_t *list, const char *arg, tote_err **err) {
+  json_t *names = json_array();
+  json_t *found = NULL;
+  if (match(list, arg, names, err) == 0) {
+    const char *name = json_string_value(json_array_get(names, 0));
+    size_t i;
+    json_t *o;
+    json_array_foreach(list, i, o) {
+      if (strcmp(json_string_value(json_object_get(o, "name")), name) == 0)
+        found = o;
+    }
+  }
+  json_decref(names);
+  return found;
+}
+
 int img_remove(struct img_store *s, char **args, int n, tote_err **err) {
   if (img_store_lock(s, err) < 0)
     return -1;
@@ -148,6 +170,33 @@ int img_remove(struct img_store *s, char **args, int n, tote_err **err) {
   json_decref(list);
   img_store_unlock(s);
   return rc == 0 ? img_gc(s, err) : rc;
+}
+
+int img_tag(struct img_store *s, const char *src, const char *dst, tote_err **err) {
+  struct img_ref r;
+  if (img_ref_parse(dst, &r, err) < 0)
+    return -1;
+  _cleanup_free_ char *name = img_ref_string(&r);
+  bool pinned = r.digest != NULL;
+  img_ref_free(&r);
+  if (pinned)
+    return err_set(err, EINVAL, "tote tag %s: a new name takes a tag, not a digest", dst);
+  if (img_store_lock(s, err) < 0)
+    return -1;
+  json_t *list = img_list(s, err);
+  json_t *idx = list ? img_index_load(s, err) : NULL;
+  json_t *o = idx ? img_resolve(list, src, err) : NULL;
+  int rc = -1;
+  if (o) {
+    json_t *desc = json_deep_copy(
+        img_index_find(idx, json_string_value(json_object_get(o, "name"))));
+    rc = img_index_set(s, name, desc, err);
+    json_decref(desc);
+  }
+  json_decref(idx);
+  json_decref(list);
+  img_store_unlock(s);
+  return rc;
 }
 
 /* ---- garbage ---- */

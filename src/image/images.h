@@ -12,11 +12,17 @@ struct img_store;
  * config digest), created (from the config), size (the layers' bytes as
  * stored, compressed), layers (their digests), diff_ids. */
 json_t *img_list(struct img_store *s, struct tote_err **err);
+/* The entry of list (borrowed) that arg names: a reference (normalized,
+ * "busybox" is docker.io/library/busybox:latest) or an id or a unique
+ * prefix of one (3+ hex digits).  NULL with err when none. */
+json_t *img_resolve(json_t *list, const char *arg, struct tote_err **err);
 /* Remove images: each arg is a reference ("busybox", normalized) or an id
  * (or a unique prefix of one, 3+ hex digits); an id removes every name of
  * that image.  Then collect garbage.  Fails, changing nothing, when an arg
  * matches nothing. */
 int img_remove(struct img_store *s, char **args, int n, struct tote_err **err);
+/* Name dst (a reference with a tag) the image src names. */
+int img_tag(struct img_store *s, const char *src, const char *dst, struct tote_err **err);
 /* Delete blobs and unpacked layers that no index entry needs, and what a
  * killed pull left in tmp/.  Takes the store lock. */
 int img_gc(struct img_store *s, struct tote_err **err);

@@ -279,8 +279,7 @@ int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
 
 /* ---- by chain id ---- */
 
-/* sha256 of the decompressed stream of the blob. */
-static int diff_id_of(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, tote_err **err) {
+int img_layer_diff_id(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, tote_err **err) {
   struct archive *a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_raw(a);
@@ -304,6 +303,17 @@ static int diff_id_of(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, to
   return r;
 }
 
+const char *img_layer_compression(int fd) {
+  unsigned char m[4] = {0};
+  if (pread(fd, m, sizeof m, 0) < 2)
+    return "";
+  if (m[0] == 0x1f && m[1] == 0x8b)
+    return "gzip";
+  if (m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+    return "zstd";
+  return "";
+}
+
 bool img_layer_exists(struct img_store *s, const char *chain_id) {
   return faccessat(s->layersfd, img_digest_hex(chain_id), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
@@ -317,7 +327,7 @@ int img_layer_unpack(struct img_store *s, const char *blob, const char *diff_id,
   char got[IMG_DIGEST_LEN + 1];
   {
     _cleanup_close_ int fd = img_blob_open(s, blob, err);
-    if (fd < 0 || diff_id_of(fd, got, what, err) < 0)
+    if (fd < 0 || img_layer_diff_id(fd, got, what, err) < 0)
       return -1;
   }
   if (strcmp(got, diff_id) != 0)

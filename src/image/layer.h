@@ -24,6 +24,11 @@ struct img_store;
 
 /* chain(L1) = diff(L1); chain(Ln) = sha256(chain(Ln-1) + " " + diff(Ln)). */
 void img_chain_id(const char *parent_chain, const char *diff_id, char out[IMG_DIGEST_LEN + 1]);
+/* The diff id of a layer archive: the sha256 of its decompressed bytes. */
+int img_layer_diff_id(int fd, char out[IMG_DIGEST_LEN + 1], const char *what,
+                      struct tote_err **err);
+/* "gzip", "zstd" or "" (plain tar) from the first bytes of fd (pread). */
+const char *img_layer_compression(int fd);
 /* Whether layers/<chain hex> is there. */
 bool img_layer_exists(struct img_store *s, const char *chain_id);
 /* Unpack the stored blob into layers/<chain hex>/fs unless it is there;

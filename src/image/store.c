@@ -249,6 +249,40 @@ int img_blob_commit(struct img_store *s, struct img_blob_writer *w, tote_err **e
   return r;
 }
 
+int img_blob_put_fd(struct img_store *s, int fd, char out[IMG_DIGEST_LEN + 1], tote_err **err) {
+  unsigned char r[8];
+  if (getrandom(r, sizeof r, 0) != sizeof r)
+    return err_sys(err, "getrandom");
+  char tmp[32];
+  snprintf(tmp, sizeof tmp, "put-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
+           r[5], r[6], r[7]);
+  _cleanup_close_ int t = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (t < 0)
+    return err_sys(err, "creating %s/tmp/%s", s->root, tmp);
+  struct img_hasher *h = img_hasher_new();
+  char buf[65536];
+  ssize_t n;
+  int rc = 0;
+  while ((n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || write_all_fd(t, buf, (size_t)n) < 0) {
+      rc = err_sys(err, "copying into %s/tmp/%s", s->root, tmp);
+      break;
+    }
+    img_hasher_update(h, buf, (size_t)n);
+  }
+  img_hasher_final(h, out);
+  img_hasher_free(h);
+  if (rc == 0 && (fsync(t) < 0 || renameat(s->tmpfd, tmp, s->blobsfd, img_digest_hex(out)) < 0))
+    rc = err_sys(err, "storing blob %s", out);
+  if (rc < 0)
+    unlinkat(s->tmpfd, tmp, 0);
+  else
+    fsync(s->blobsfd);
+  return rc;
+}
+
 int img_blob_put(struct img_store *s, const void *data, size_t len, char out[IMG_DIGEST_LEN + 1],
                  tote_err **err) {
   img_digest_of(data, len, out);

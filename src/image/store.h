@@ -78,6 +78,11 @@ void img_blob_abort(struct img_store *s, struct img_blob_writer *w);
 int img_blob_put(struct img_store *s, const void *data, size_t len,
                  char out[IMG_DIGEST_LEN + 1], struct tote_err **err);
 
+/* Everything fd reads, as a blob named by its digest (an archive being
+ * loaded, a tarball being imported). */
+int img_blob_put_fd(struct img_store *s, int fd, char out[IMG_DIGEST_LEN + 1],
+                    struct tote_err **err);
+
 /* ---- index.json ---- */
 
 /* index.json parsed (a new reference). */

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/tote.h"
+#include "cli/tote_progress.h"
 #include "image/images.h"
 #include "image/pull.h"
 #include "image/reference.h"
@@ -58,7 +59,7 @@ static int do_pull(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
     return -1;
   if (argc - i != 1)
     return err_set(err, 0, "tote pull takes one image reference, not %d", argc - i);
-  struct img_pull_opts o = {.platform = pull_platform, .progress = pull_quiet ? NULL : stderr};
+  struct img_pull_opts o = {.platform = pull_platform};
   if (parse_bool("tls-verify", pull_tls, &o.tls_verify, err) < 0)
     return -1;
   if (pull_platform && strchr(pull_platform, '/') == NULL)
@@ -72,7 +73,9 @@ static int do_pull(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   if (open_store(ctx, &s, err) < 0)
     return -1;
   char id[IMG_DIGEST_LEN + 1];
+  o.progress = pull_quiet ? NULL : tote_progress_new(stderr);
   int r = img_pull(&s, argv[i], &o, id, err);
+  tote_progress_free((struct img_progress *)o.progress);
   img_store_close(&s);
   if (r < 0)
     return -1;

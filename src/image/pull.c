@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -44,17 +43,21 @@ const char *img_host_platform(void) {
   return buf;
 }
 
-static void progress(const struct img_pull_opts *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void progress(const struct img_pull_opts *o, const char *fmt, ...) {
-  if (o->progress == NULL)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(o->progress, fmt, ap);
-  va_end(ap);
-  fputc('\n', o->progress);
-  fflush(o->progress);
+static void report(const struct img_pull_opts *o, enum img_progress_event ev, const char *what,
+                   const char *digest, uint64_t done, uint64_t total) {
+  if (o->progress)
+    o->progress->fn(o->progress->arg, ev, what, digest, done, total);
+}
+
+struct bytes_ctx {
+  const struct img_pull_opts *o;
+  const char *what, *digest;
+  uint64_t total;
+};
+
+static void on_bytes(void *arg, uint64_t done) {
+  struct bytes_ctx *b = arg;
+  report(b->o, IMG_PROGRESS_BYTES, b->what, b->digest, done, b->total);
 }
 
 static const char *media_type(json_t *doc, const char *content_type) {
@@ -117,12 +120,18 @@ static int fetch_blob(struct reg_client *c, struct img_store *s, json_t *desc, c
   if (json_object_get(desc, "urls"))
     return err_set(err, ENOTSUP, "%s %s lives outside the registry (foreign urls): not "
                                  "supported", what, digest);
+  uint64_t total = (uint64_t)json_integer_value(size);
   if (img_blob_exists(s, digest) && img_blob_size(s, digest) == json_integer_value(size)) {
-    progress(o, "Copying %s %.19s skipped: already exists", what, digest);
+    report(o, IMG_PROGRESS_EXISTS, what, digest, total, total);
     return 0;
   }
-  progress(o, "Copying %s %.19s (%lld bytes)", what, digest, (long long)json_integer_value(size));
-  return reg_get_blob(c, digest, json_integer_value(size), s, err);
+  report(o, IMG_PROGRESS_START, what, digest, 0, total);
+  struct bytes_ctx b = {o, what, digest, total};
+  if (reg_get_blob(c, digest, json_integer_value(size), s, o->progress ? on_bytes : NULL, &b,
+                   err) < 0)
+    return -1;
+  report(o, IMG_PROGRESS_DONE, what, digest, total, total);
+  return 0;
 }
 
 /* ---- layers, a few at a time ---- */
@@ -303,7 +312,7 @@ static int unpack_layers(struct img_store *s, json_t *layers, json_t *diffs,
     memcpy(chain, next, sizeof chain);
     if (img_layer_exists(s, chain))
       continue;
-    progress(o, "Unpacking layer %.19s", blob);
+    report(o, IMG_PROGRESS_UNPACK, "layer", blob, 0, 0);
     if (img_layer_unpack(s, blob, diff, chain, err) < 0)
       return -1;
   }

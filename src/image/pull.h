@@ -14,18 +14,34 @@
 #define TOTE_IMAGE_PULL_H
 
 #include <stdbool.h>
-#include <stdio.h>
+#include <stdint.h>
 
 #include "image/digest.h"
 
 struct tote_err;
 struct img_store;
 
+/* What a pull reports as it goes: each blob's start, bytes, end (or that
+ * it was there already), and each layer's unpacking.  fn is called from the
+ * download threads: it must lock what it shares. */
+enum img_progress_event {
+  IMG_PROGRESS_START,  /* done = 0, total = the blob's size */
+  IMG_PROGRESS_BYTES,  /* done of total so far */
+  IMG_PROGRESS_DONE,   /* downloaded and verified */
+  IMG_PROGRESS_EXISTS, /* already in the store */
+  IMG_PROGRESS_UNPACK, /* the layer is being unpacked */
+};
+struct img_progress {
+  void (*fn)(void *arg, enum img_progress_event ev, const char *what, const char *digest,
+             uint64_t done, uint64_t total);
+  void *arg;
+};
+
 struct img_pull_opts {
   bool tls_verify;
   const char *platform; /* "os/arch[/variant]", NULL: linux/<this machine> */
   const char *user, *pass;
-  FILE *progress;       /* progress lines, or NULL */
+  const struct img_progress *progress; /* or NULL */
 };
 
 #define IMG_SOURCE_DIGEST "io.tote.image.source-digest"

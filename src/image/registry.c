@@ -92,6 +92,8 @@ struct response {
   int (*restart)(void *arg, tote_err **err);
   void *restart_arg;
   bool started; /* bytes of this answer went into the blob */
+  void (*on_bytes)(void *arg, uint64_t done);
+  void *bytes_arg;
 };
 
 static void response_free(struct response *r) {
@@ -169,6 +171,14 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
   return len;
 }
 
+static int on_xfer(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                   curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  struct response *r = arg;
+  r->on_bytes(r->bytes_arg, r->blob->size); /* what the blob holds, resumed parts included */
+  return 0;
+}
+
 /* GET url; r gets the status, headers and body.  A transport error fails
  * with CURLcode in *code. */
 static int get(struct reg_client *c, const char *url, const char *accept, const char *auth,
@@ -201,6 +211,11 @@ static int get(struct reg_client *c, const char *url, const char *accept, const 
   if (c->insecure) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (r->blob && r->on_bytes) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   }
   char errbuf[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -336,7 +351,8 @@ static int request(struct reg_client *c, const char *what, const char *accept, s
                                                     c->path, what)
                                         : xasprintf("%s://%s/v2/%s", c->scheme, c->registry, what);
     struct response keep = {.blob = r->blob, .max = r->max, .restart = r->restart,
-                            .restart_arg = r->restart_arg};
+                            .restart_arg = r->restart_arg, .on_bytes = r->on_bytes,
+                            .bytes_arg = r->bytes_arg};
     response_free(r);
     *r = keep;
     char range[64] = "";
@@ -426,13 +442,14 @@ static int restart_blob(void *arg, tote_err **err) {
 }
 
 int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct img_store *s,
-                 tote_err **err) {
+                 void (*on_bytes)(void *arg, uint64_t done), void *arg, tote_err **err) {
   struct img_blob_writer w;
   if (img_blob_begin(s, digest, size, &w, err) < 0)
     return -1;
   _cleanup_free_ char *what = xasprintf("blobs/%s", digest);
   struct blob_retry b = {s, &w, digest, size};
-  struct response r = {.blob = &w, .restart = restart_blob, .restart_arg = &b};
+  struct response r = {.blob = &w, .restart = restart_blob, .restart_arg = &b,
+                       .on_bytes = on_bytes, .bytes_arg = arg};
   int rc = request(c, what, NULL, &r, err);
   response_free(&r);
   if (rc < 0) {

@@ -47,9 +47,10 @@ struct reg_manifest {
 int reg_get_manifest(struct reg_client *c, const char *reference, struct reg_manifest *m,
                      struct tote_err **err);
 void reg_manifest_free(struct reg_manifest *m);
-/* The blob digest of size bytes (or -1) into the store, verified. */
+/* The blob digest of size bytes (or -1) into the store, verified;
+ * on_bytes (may be NULL) hears how many bytes are in, now and then. */
 int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct img_store *s,
-                 struct tote_err **err);
+                 void (*on_bytes)(void *arg, uint64_t done), void *arg, struct tote_err **err);
 
 /* The value of key="..." (or key=token) in a WWW-Authenticate challenge
  * ("Bearer realm=\"...\",service=\"...\""), malloc'd, or NULL. */

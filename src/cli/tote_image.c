@@ -224,9 +224,18 @@ static int do_rmi(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   return remove_images(ctx, &tote_rmi_cmd, argc, argv, err);
 }
 
-const struct tote_cmd tote_rmi_cmd = {"rmi", "IMAGE...",
+/* -f: remove an image even when a container uses it.  No container uses
+ * an image yet (tote run is to come), so it changes nothing today; it is
+ * taken so that scripts written for docker run unchanged. */
+static bool rmi_force;
+static const struct cli_opt rmi_opts[] = {
+    {"force", 'f', OPT_BOOL, &rmi_force, "also when a container uses the image", NULL},
+    {NULL},
+};
+
+const struct tote_cmd tote_rmi_cmd = {"rmi", "[-f] IMAGE...",
                                       "remove images (by name or id), and what only they used",
-                                      do_rmi, NULL};
+                                      do_rmi, rmi_opts};
 
 /* ---- tag, history ---- */
 
@@ -306,7 +315,8 @@ const struct tote_cmd tote_history_cmd = {"history", "[flags] IMAGE",
 
 static const struct tote_cmd image_ls = {"image ls", "[flags]", "list the images", NULL,
                                          ls_opts};
-static const struct tote_cmd image_rm = {"image rm", "IMAGE...", "remove images", NULL, NULL};
+static const struct tote_cmd image_rm = {"image rm", "[-f] IMAGE...", "remove images", NULL,
+                                         rmi_opts};
 static const struct tote_cmd image_prune = {"image prune", "",
                                             "delete blobs and layers no image uses", NULL, NULL};
 static const struct tote_cmd image_inspect = {"image inspect", "IMAGE...",

@@ -8,6 +8,7 @@
 #include "cli/tote.h"
 #include "image/auth.h"
 #include "image/registry.h"
+#include "image/regconf.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
@@ -89,6 +90,11 @@ static int do_login(const struct tote_ctx *ctx, int argc, char **argv, tote_err 
   if (strcmp(login_tls, "true") != 0 && strcmp(login_tls, "false") != 0)
     return err_set(err, 0, "--tls-verify takes true or false, not \"%s\"", login_tls);
   _cleanup_free_ char *host = host_of(registry);
+  int insecure = img_registry_insecure(host, err);
+  if (insecure < 0)
+    return -1;
+  if (insecure)
+    o.tls_verify = false;
   struct reg_client *c = reg_client_new(host, "", &o);
   int r = reg_ping(c, err);
   reg_client_free(c);

@@ -126,18 +126,23 @@ static int copy_data(struct archive *a, int fd, const char *name, tote_err **err
   return 0;
 }
 
-static void set_xattrs(struct archive_entry *e, int pfd, const char *base, bool is_link) {
+/* The entry's xattrs (file capabilities among them).  A filesystem without
+ * xattrs, and user.* on a symlink (which Linux does not allow), are let go;
+ * any other failure names the entry and the attribute. */
+static int set_xattrs(struct archive_entry *e, int pfd, const char *base, bool is_link,
+                      const char *name, tote_err **err) {
   const char *xname;
   const void *xval;
   size_t xlen;
   archive_entry_xattr_reset(e);
   _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", pfd, base);
   while (archive_entry_xattr_next(e, &xname, &xval, &xlen) == ARCHIVE_OK) {
-    if (is_link)
-      lsetxattr(path, xname, xval, xlen, 0);
-    else
-      setxattr(path, xname, xval, xlen, 0);
+    int r = is_link ? lsetxattr(path, xname, xval, xlen, 0) : setxattr(path, xname, xval, xlen, 0);
+    if (r == 0 || errno == ENOTSUP || (is_link && errno == EPERM))
+      continue;
+    return err_sys(err, "setting the extended attribute %s of \"%s\"", xname, name);
   }
+  return 0;
 }
 
 static int set_meta(struct archive_entry *e, int pfd, const char *base, const char *name,
@@ -150,7 +155,8 @@ static int set_meta(struct archive_entry *e, int pfd, const char *base, const ch
     return err_sys(err, "setting the owner of \"%s\"", name);
   if (!link && fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) < 0)
     return err_sys(err, "setting the mode of \"%s\"", name);
-  set_xattrs(e, pfd, base, link);
+  if (set_xattrs(e, pfd, base, link, name, err) < 0)
+    return -1;
   struct timespec ts[2] = {{archive_entry_atime(e), archive_entry_atime_nsec(e)},
                            {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
   if (!archive_entry_atime_is_set(e))

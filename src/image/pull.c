@@ -9,6 +9,7 @@
 
 #include "image/auth.h"
 #include "image/layer.h"
+#include "image/regconf.h"
 #include "image/reference.h"
 #include "image/registry.h"
 #include "image/store.h"
@@ -351,6 +352,11 @@ static int pull_locked(struct img_store *s, const struct img_ref *r, const char 
                        const struct img_pull_opts *o, char id[IMG_DIGEST_LEN + 1],
                        tote_err **err) {
   struct reg_opts ro = {.tls_verify = o->tls_verify, .user = o->user, .pass = o->pass};
+  int insecure = img_registry_insecure(r->domain, err);
+  if (insecure < 0)
+    return err_wrap(err, "pulling %s", name);
+  if (insecure)
+    ro.tls_verify = false;
   _cleanup_free_ char *user = NULL, *pass = NULL;
   if (ro.user == NULL) { /* what tote login (or docker login) stored */
     int a = img_auth_lookup(r->domain, &user, &pass, err);

@@ -39,7 +39,7 @@ static int add_data(struct archive *a, const char *name, const void *data, size_
   int r = archive_write_header(a, e);
   archive_entry_free(e);
   if (r != ARCHIVE_OK || (len && archive_write_data(a, data, len) != (la_ssize_t)len))
-    return err_set(err, EIO, "writing %s into the archive: %s", name, archive_error_string(a));
+    return err_set(err, 0, "writing %s into the archive: %s", name, archive_error_string(a));
   return 0;
 }
 
@@ -56,13 +56,13 @@ static int add_fd(struct archive *a, const char *name, int fd, tote_err **err) {
   int r = archive_write_header(a, e);
   archive_entry_free(e);
   if (r != ARCHIVE_OK)
-    return err_set(err, EIO, "writing %s into the archive: %s", name, archive_error_string(a));
+    return err_set(err, 0, "writing %s into the archive: %s", name, archive_error_string(a));
   char buf[65536];
   ssize_t n;
   off_t off = 0;
   while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
     if (archive_write_data(a, buf, (size_t)n) != n)
-      return err_set(err, EIO, "writing %s into the archive: %s", name, archive_error_string(a));
+      return err_set(err, 0, "writing %s into the archive: %s", name, archive_error_string(a));
     off += n;
   }
   if (n < 0)
@@ -99,7 +99,7 @@ static int decompressed(struct img_store *s, const char *digest, tote_err **err)
   int rc = 0;
   if (archive_read_open_fd(a, in, 65536) != ARCHIVE_OK ||
       archive_read_next_header(a, &e) != ARCHIVE_OK) {
-    rc = err_set(err, EBADMSG, "layer %s: %s", digest, archive_error_string(a));
+    rc = err_set(err, 0, "layer %s: %s", digest, archive_error_string(a));
   } else {
     char buf[65536];
     la_ssize_t n;
@@ -107,7 +107,7 @@ static int decompressed(struct img_store *s, const char *digest, tote_err **err)
       if (write_all_fd(out, buf, (size_t)n) < 0)
         rc = err_sys(err, "decompressing layer %s", digest);
     if (rc == 0 && n < 0)
-      rc = err_set(err, EBADMSG, "layer %s: %s", digest, archive_error_string(a));
+      rc = err_set(err, 0, "layer %s: %s", digest, archive_error_string(a));
   }
   archive_read_free(a);
   if (rc < 0) {
@@ -248,11 +248,11 @@ int img_save(struct img_store *s, char **args, int n, enum img_archive_format f,
   archive_write_set_format_pax_restricted(a);
   int rc = 0;
   if (archive_write_open_fd(a, outfd) != ARCHIVE_OK)
-    rc = err_set(err, EIO, "writing the archive: %s", archive_error_string(a));
+    rc = err_set(err, 0, "writing the archive: %s", archive_error_string(a));
   if (rc == 0)
     rc = f == IMG_DOCKER_ARCHIVE ? save_docker(s, a, groups, err) : save_oci(s, a, groups, err);
   if (archive_write_close(a) != ARCHIVE_OK && rc == 0)
-    rc = err_set(err, EIO, "writing the archive: %s", archive_error_string(a));
+    rc = err_set(err, 0, "writing the archive: %s", archive_error_string(a));
   archive_write_free(a);
   json_decref(groups);
   json_decref(list);
@@ -286,7 +286,7 @@ static int store_image(struct img_store *s, const char *config, json_t *layers, 
   if (text == NULL)
     rc = -1;
   else if (json_array_size(diffs) != json_array_size(layers))
-    rc = err_set(err, EBADMSG, "image config %s lists %zu diff ids for %zu layers", config,
+    rc = err_set(err, 0, "image config %s lists %zu diff ids for %zu layers", config,
                  json_array_size(diffs), json_array_size(layers));
   json_t *m = json_pack("{s:i, s:s, s:{s:s, s:s, s:I}, s:[]}", "schemaVersion", 2, "mediaType",
                         MT_MANIFEST, "config", "mediaType", MT_CONFIG, "digest", config, "size",
@@ -296,7 +296,7 @@ static int store_image(struct img_store *s, const char *config, json_t *layers, 
     const char *blob = json_string_value(json_array_get(layers, i));
     const char *diff = json_string_value(json_array_get(diffs, i));
     if (!img_digest_valid(diff)) {
-      rc = err_set(err, EBADMSG, "image config %s: diff id %zu is not a sha256 digest", config, i);
+      rc = err_set(err, 0, "image config %s: diff id %zu is not a sha256 digest", config, i);
       break;
     }
     json_array_append_new(json_object_get(m, "layers"), layer_desc(s, blob));
@@ -334,7 +334,7 @@ static char *normalize(const char *name, tote_err **err) {
 static int put_file(struct img_store *s, int dirfd, const char *path, char out[IMG_DIGEST_LEN + 1],
                     tote_err **err) {
   if (path == NULL || strstr(path, ".."))
-    return err_set(err, EBADMSG, "the archive names a file outside it: %s", path ? path : "");
+    return err_set(err, 0, "the archive names a file outside it: %s", path ? path : "");
   _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return err_sys(err, "the archive lacks %s", path);
@@ -347,7 +347,7 @@ static int load_docker(struct img_store *s, int dirfd, json_t *loaded, tote_err 
   json_t *man = text ? json_loadb(text, len, 0, NULL) : NULL;
   if (!json_is_array(man)) {
     json_decref(man);
-    return text ? err_set(err, EBADMSG, "the archive's manifest.json is not a list of images")
+    return text ? err_set(err, 0, "the archive's manifest.json is not a list of images")
                 : -1;
   }
   int rc = 0;
@@ -390,14 +390,14 @@ static int load_docker(struct img_store *s, int dirfd, json_t *loaded, tote_err 
 /* An OCI layout's blob, verified, into the store. */
 static int copy_oci_blob(struct img_store *s, int dirfd, const char *digest, tote_err **err) {
   if (!img_digest_valid(digest))
-    return err_set(err, EBADMSG, "the archive's index names a blob that is not sha256: %s",
+    return err_set(err, 0, "the archive's index names a blob that is not sha256: %s",
                    digest ? digest : "");
   _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
   char got[IMG_DIGEST_LEN + 1];
   if (put_file(s, dirfd, path, got, err) < 0)
     return -1;
   if (strcmp(got, digest) != 0)
-    return err_set(err, EBADMSG, "the archive's blob %s is corrupt: its content hashes to %s",
+    return err_set(err, 0, "the archive's blob %s is corrupt: its content hashes to %s",
                    digest, got);
   return 0;
 }
@@ -408,7 +408,7 @@ static int load_oci(struct img_store *s, int dirfd, json_t *loaded, tote_err **e
   json_t *idx = text ? json_loadb(text, len, 0, NULL) : NULL;
   if (!json_is_array(json_object_get(idx, "manifests"))) {
     json_decref(idx);
-    return text ? err_set(err, EBADMSG, "the archive's index.json is not an OCI index") : -1;
+    return text ? err_set(err, 0, "the archive's index.json is not an OCI index") : -1;
   }
   int rc = 0;
   size_t i;
@@ -421,7 +421,7 @@ static int load_oci(struct img_store *s, int dirfd, json_t *loaded, tote_err **e
     _cleanup_free_ char *mtext = rc == 0 ? img_blob_read(s, md, DOC_MAX, &mlen, err) : NULL;
     json_t *m = mtext ? json_loadb(mtext, mlen, 0, NULL) : NULL;
     if (rc == 0 && json_object_get(m, "config") == NULL)
-      rc = err_set(err, ENOTSUP, "the archive's entry %s is not an image manifest (an index of "
+      rc = err_set(err, 0, "the archive's entry %s is not an image manifest (an index of "
                                  "platforms cannot be loaded yet)", md);
     const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
     if (rc == 0)
@@ -479,7 +479,7 @@ int img_load(struct img_store *s, int infd, json_t **names, tote_err **err) {
     else if (faccessat(dfd, "oci-layout", F_OK, 0) == 0)
       rc = load_oci(s, dfd, loaded, err);
     else
-      rc = err_set(err, EBADMSG, "the archive is neither a docker-archive (no manifest.json) nor "
+      rc = err_set(err, 0, "the archive is neither a docker-archive (no manifest.json) nor "
                                  "an oci-archive (no oci-layout)");
   }
   remove_tree_at(s->tmpfd, tmp);

@@ -54,7 +54,7 @@ static json_t *load(const char *path, tote_err **err) {
   json_t *j = json_loadb(text, len, 0, &je);
   if (j == NULL || !json_is_object(j)) {
     json_decref(j);
-    err_set(err, EBADMSG, "%s: line %d: %s (an auth file is {\"auths\": {...}})", path, je.line,
+    err_set(err, 0, "%s: line %d: %s (an auth file is {\"auths\": {...}})", path, je.line,
             je.text);
     return NULL;
   }
@@ -67,7 +67,7 @@ static int from_entry(json_t *entry, const char *path, const char *key, char **u
   _cleanup_free_ char *pair = auth ? base64_decode(auth, NULL) : NULL;
   char *colon = pair ? strchr(pair, ':') : NULL;
   if (colon == NULL)
-    return err_set(err, EBADMSG, "%s: auths[\"%s\"].auth is not base64 of user:password", path,
+    return err_set(err, 0, "%s: auths[\"%s\"].auth is not base64 of user:password", path,
                    key);
   *colon = '\0';
   *user = xstrdup(pair);

@@ -24,7 +24,7 @@ static json_t *read_json_blob(struct img_store *s, const char *digest, tote_err 
     return NULL;
   json_t *j = json_loadb(text, len, 0, NULL);
   if (j == NULL)
-    err_set(err, EBADMSG, "blob %s in %s is not JSON", digest, s->root);
+    err_set(err, 0, "blob %s in %s is not JSON", digest, s->root);
   return j;
 }
 
@@ -40,7 +40,7 @@ static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
   json_t *cfg = cd ? read_json_blob(s, cd, err) : NULL;
   if (cfg == NULL) {
     if (cd == NULL)
-      err_set(err, EBADMSG, "manifest %s has no config (an index? tote keeps manifests)", md);
+      err_set(err, 0, "manifest %s has no config (an index? tote keeps manifests)", md);
     json_decref(m);
     return NULL;
   }
@@ -115,7 +115,7 @@ static int match(json_t *list, const char *arg, json_t *names, tote_err **err) {
       if (strncmp(id, hex, strlen(hex)) != 0)
         continue;
       if (found && strcmp(found, id) != 0)
-        return err_set(err, EINVAL, "image id prefix %s is ambiguous: give more digits", arg);
+        return err_set(err, 0, "image id prefix %s is ambiguous: give more digits", arg);
       found = id;
       json_array_append(names, json_object_get(o, "name"));
     }
@@ -133,7 +133,7 @@ static int match(json_t *list, const char *arg, json_t *names, tote_err **err) {
       }
     }
   }
-  return err_set(err, ENOENT, "no image %s in the store (see tote images)", arg);
+  return err_set(err, 0, "no image %s in the store (see tote images)", arg);
 }
 
 json_t *img_resolve(json_t *list, const char *arg, tote_err **err) {
@@ -180,7 +180,7 @@ int img_tag(struct img_store *s, const char *src, const char *dst, tote_err **er
   bool pinned = r.digest != NULL;
   img_ref_free(&r);
   if (pinned)
-    return err_set(err, EINVAL, "tote tag %s: a new name takes a tag, not a digest", dst);
+    return err_set(err, 0, "tote tag %s: a new name takes a tag, not a digest", dst);
   if (img_store_lock(s, err) < 0)
     return -1;
   json_t *list = img_list(s, err);

@@ -43,14 +43,14 @@ void img_chain_id(const char *parent, const char *diff_id, char out[IMG_DIGEST_L
  * component; "" for the layer's root. */
 static char *clean_name(const char *name, tote_err **err) {
   if (name[0] == '/')
-    return err_set(err, EPERM, "entry \"%s\" has an absolute name", name), NULL;
+    return err_set(err, 0, "entry \"%s\" has an absolute name", name), NULL;
   char *out = xzalloc(strlen(name) + 1), *o = out;
   const char *p = name;
   while (*p) {
     size_t n = strcspn(p, "/");
     if (n == 2 && p[0] == '.' && p[1] == '.') {
       free(out);
-      return err_set(err, EPERM, "entry \"%s\" climbs out with \"..\"", name), NULL;
+      return err_set(err, 0, "entry \"%s\" climbs out with \"..\"", name), NULL;
     }
     if (n > 0 && !(n == 1 && p[0] == '.')) {
       if (o != out)
@@ -73,7 +73,7 @@ static int open_beneath(int dirfd, const char *path, int flags, tote_err **err) 
   int fd = (int)syscall(SYS_openat2, dirfd, *path ? path : ".", &how, sizeof how);
   if (fd < 0) {
     if (errno == ELOOP || errno == EXDEV)
-      return err_set(err, EPERM, "\"%s\" goes through a symlink or out of the layer", path);
+      return err_set(err, 0, "\"%s\" goes through a symlink or out of the layer", path);
     return err_sys(err, "opening \"%s\" in the layer", path);
   }
   return fd;
@@ -122,7 +122,7 @@ static int copy_data(struct archive *a, int fd, const char *name, tote_err **err
       return err_sys(err, "writing \"%s\"", name);
   }
   if (r != ARCHIVE_EOF)
-    return err_set(err, EIO, "reading \"%s\": %s", name, archive_error_string(a));
+    return err_set(err, 0, "reading \"%s\": %s", name, archive_error_string(a));
   return 0;
 }
 
@@ -187,7 +187,7 @@ static int whiteout(int pfd, const char *base, const char *name, tote_err **err)
   }
   const char *target = base + strlen(WHITEOUT);
   if (*target == '\0' || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
-    return err_set(err, EPERM, "entry \"%s\" is a whiteout of nothing", name);
+    return err_set(err, 0, "entry \"%s\" is a whiteout of nothing", name);
   if (make_room(pfd, target, false, name, err) < 0)
     return -1;
   if (mknodat(pfd, target, S_IFCHR | 0000, makedev(0, 0)) < 0)
@@ -258,7 +258,7 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd, 
       return err_sys(err, "creating device or fifo \"%s\"", name);
     break;
   default:
-    return err_set(err, EPERM, "entry \"%s\" is of a type a layer cannot hold", name);
+    return err_set(err, 0, "entry \"%s\" is of a type a layer cannot hold", name);
   }
   return set_meta(e, pfd, base, name, err);
 }
@@ -269,7 +269,7 @@ int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
   archive_read_support_format_tar(a);
   int r = 0;
   if (archive_read_open_fd(a, afd, 65536) != ARCHIVE_OK) {
-    r = err_set(err, EBADMSG, "%s is not a tar archive: %s", what, archive_error_string(a));
+    r = err_set(err, 0, "%s is not a tar archive: %s", what, archive_error_string(a));
   } else {
     struct archive_entry *e;
     int ar;
@@ -277,7 +277,7 @@ int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
       if (extract_entry(a, e, dirfd, err) < 0)
         r = err_wrap(err, "%s", what);
     if (r == 0 && ar != ARCHIVE_EOF)
-      r = err_set(err, EBADMSG, "%s: a broken archive: %s", what, archive_error_string(a));
+      r = err_set(err, 0, "%s: a broken archive: %s", what, archive_error_string(a));
   }
   archive_read_free(a);
   return r;
@@ -293,7 +293,7 @@ int img_layer_diff_id(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, to
   int r = 0;
   if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK ||
       archive_read_next_header(a, &e) != ARCHIVE_OK) {
-    r = err_set(err, EBADMSG, "%s: %s", what, archive_error_string(a));
+    r = err_set(err, 0, "%s: %s", what, archive_error_string(a));
   } else {
     struct img_hasher *h = img_hasher_new();
     char buf[65536];
@@ -301,7 +301,7 @@ int img_layer_diff_id(int fd, char out[IMG_DIGEST_LEN + 1], const char *what, to
     while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
       img_hasher_update(h, buf, (size_t)n);
     if (n < 0)
-      r = err_set(err, EBADMSG, "%s: %s", what, archive_error_string(a));
+      r = err_set(err, 0, "%s: %s", what, archive_error_string(a));
     img_hasher_final(h, out);
     img_hasher_free(h);
   }
@@ -337,7 +337,7 @@ int img_layer_unpack(struct img_store *s, const char *blob, const char *diff_id,
       return -1;
   }
   if (strcmp(got, diff_id) != 0)
-    return err_set(err, EBADMSG, "%s: its content is %s, the image config says %s", what, got,
+    return err_set(err, 0, "%s: its content is %s, the image config says %s", what, got,
                    diff_id);
   unsigned char rnd[6];
   if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)

@@ -105,7 +105,7 @@ static json_t *choose(json_t *index, const char *want, const char *ref, tote_err
     free(offered);
     offered = n;
   }
-  err_set(err, ENOENT, "%s has no image for %s; it offers %s (choose one with --platform)", ref,
+  err_set(err, 0, "%s has no image for %s; it offers %s (choose one with --platform)", ref,
           want, *offered ? offered : "none");
   return NULL;
 }
@@ -117,9 +117,9 @@ static int fetch_blob(struct reg_client *c, struct img_store *s, json_t *desc, c
   const char *digest = json_string_value(json_object_get(desc, "digest"));
   json_t *size = json_object_get(desc, "size");
   if (!img_digest_valid(digest) || !json_is_integer(size) || json_integer_value(size) < 0)
-    return err_set(err, EBADMSG, "the manifest's %s has no valid digest and size", what);
+    return err_set(err, 0, "the manifest's %s has no valid digest and size", what);
   if (json_object_get(desc, "urls"))
-    return err_set(err, ENOTSUP, "%s %s lives outside the registry (foreign urls): not "
+    return err_set(err, 0, "%s %s lives outside the registry (foreign urls): not "
                                  "supported", what, digest);
   uint64_t total = (uint64_t)json_integer_value(size);
   if (img_blob_exists(s, digest) && img_blob_size(s, digest) == json_integer_value(size)) {
@@ -229,7 +229,7 @@ static int get_manifest(struct reg_client *c, const struct img_ref *r, const cha
   if (reg_get_manifest(c, want, &m, err) < 0)
     return err_wrap(err, "pulling %s", name);
   if (r->digest && strcmp(m.digest, r->digest) != 0) {
-    int rc = err_set(err, EBADMSG, "pulling %s: the manifest the registry sent hashes to %s", name,
+    int rc = err_set(err, 0, "pulling %s: the manifest the registry sent hashes to %s", name,
                      m.digest);
     reg_manifest_free(&m);
     return rc;
@@ -243,7 +243,7 @@ static int get_manifest(struct reg_client *c, const struct img_ref *r, const cha
     const char *dd = d ? json_string_value(json_object_get(d, "digest")) : NULL;
     int rc = d == NULL ? -1 : 0;
     if (rc == 0 && !img_digest_valid(dd))
-      rc = err_set(err, EBADMSG, "pulling %s: the index entry for %s has no valid digest", name,
+      rc = err_set(err, 0, "pulling %s: the index entry for %s has no valid digest", name,
                    plat);
     _cleanup_free_ char *digest = rc == 0 ? xstrdup(dd) : NULL;
     json_decref(doc);
@@ -254,7 +254,7 @@ static int get_manifest(struct reg_client *c, const struct img_ref *r, const cha
       return err_wrap(err, "pulling %s", name);
     if (strcmp(m.digest, digest) != 0) {
       reg_manifest_free(&m);
-      return err_set(err, EBADMSG, "pulling %s: manifest %s hashes to something else", name,
+      return err_set(err, 0, "pulling %s: manifest %s hashes to something else", name,
                      digest);
     }
     doc = json_loadb(m.body, m.len, 0, &je);
@@ -262,10 +262,10 @@ static int get_manifest(struct reg_client *c, const struct img_ref *r, const cha
   }
   if (doc == NULL) {
     reg_manifest_free(&m);
-    return err_set(err, EBADMSG, "pulling %s: the manifest is not JSON: %s", name, je.text);
+    return err_set(err, 0, "pulling %s: the manifest is not JSON: %s", name, je.text);
   }
   if (strcmp(mt, MT_OCI_MANIFEST) != 0 && strcmp(mt, MT_DOCKER_MANIFEST) != 0) {
-    int rc = err_set(err, ENOTSUP, "pulling %s: manifests of type %s are not supported (OCI "
+    int rc = err_set(err, 0, "pulling %s: manifests of type %s are not supported (OCI "
                                    "and Docker schema 2 are)", name, mt);
     json_decref(doc);
     reg_manifest_free(&m);
@@ -291,9 +291,9 @@ static json_t *load_config(struct img_store *s, const char *digest, size_t nlaye
   json_t *diffs = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
   const char *os = json_string_value(json_object_get(cfg, "os"));
   if (cfg == NULL || json_array_size(diffs) != nlayers)
-    err_set(err, EBADMSG, "%s: its config %s does not list one diff id per layer", name, digest);
+    err_set(err, 0, "%s: its config %s does not list one diff id per layer", name, digest);
   else if (os && strcmp(os, "linux") != 0)
-    err_set(err, ENOTSUP, "%s is an image for %s, not linux", name, os);
+    err_set(err, 0, "%s is an image for %s, not linux", name, os);
   else
     return cfg;
   json_decref(cfg);
@@ -307,7 +307,7 @@ static int unpack_layers(struct img_store *s, json_t *layers, json_t *diffs,
     const char *blob = json_string_value(json_object_get(json_array_get(layers, i), "digest"));
     const char *diff = json_string_value(json_array_get(diffs, i));
     if (!img_digest_valid(diff))
-      return err_set(err, EBADMSG, "the image config's diff id %zu is not a sha256 digest", i);
+      return err_set(err, 0, "the image config's diff id %zu is not a sha256 digest", i);
     char next[IMG_DIGEST_LEN + 1];
     img_chain_id(chain, diff, next);
     memcpy(chain, next, sizeof chain);
@@ -372,11 +372,11 @@ static int pull_locked(struct img_store *s, const struct img_ref *r, const char 
   json_t *cfgdesc = rc == 0 ? json_object_get(p.manifest, "config") : NULL;
   json_t *cfg = NULL;
   if (rc == 0 && (!json_is_array(layers) || !json_is_object(cfgdesc)))
-    rc = err_set(err, EBADMSG, "pulling %s: the manifest has no config or layers", name);
+    rc = err_set(err, 0, "pulling %s: the manifest has no config or layers", name);
   for (size_t i = 0; rc == 0 && i < json_array_size(layers); i++) {
     const char *mt = json_string_value(json_object_get(json_array_get(layers, i), "mediaType"));
     if (!layer_type_ok(mt))
-      rc = err_set(err, ENOTSUP, "pulling %s: layers of type %s are not supported", name, mt);
+      rc = err_set(err, 0, "pulling %s: layers of type %s are not supported", name, mt);
   }
   if (rc == 0)
     rc = fetch_blob(c, s, cfgdesc, "config", o, err);

@@ -54,14 +54,14 @@ int img_registry_insecure(const char *registry, tote_err **err) {
   json_t *list = json_object_get(j, "insecure");
   int r = 0;
   if (j == NULL || !json_is_object(j) || (list && !json_is_array(list))) {
-    r = err_set(err, EBADMSG, "%s: %s (it is {\"insecure\": [\"host:port\", ...]})", path,
+    r = err_set(err, 0, "%s: %s (it is {\"insecure\": [\"host:port\", ...]})", path,
                 j ? "\"insecure\" must be a list of registry names" : je.text);
   } else {
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v) {
       if (!json_is_string(v)) {
-        r = err_set(err, EBADMSG, "%s: insecure[%zu] is not a registry name", path, i);
+        r = err_set(err, 0, "%s: insecure[%zu] is not a registry name", path, i);
         break;
       }
       if (matches(json_string_value(v), registry))

@@ -228,7 +228,19 @@ static int get(struct reg_client *c, const char *url, const char *accept, const 
     *err = steal_ptr(&r->blob_err);
     return -1;
   }
-  return err_set(err, EIO, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(*code));
+  return err_set(err, 0, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(*code));
+}
+
+static bool transient(CURLcode code, long status) {
+  if (code != CURLE_OK)
+    return code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE ||
+           code == CURLE_OPERATION_TIMEDOUT || code == CURLE_GOT_NOTHING;
+  return status >= 500 && status != 501;
+}
+
+static void backoff(int attempt) {
+  struct timespec ts = {0, (200L << attempt) * 1000000L};
+  nanosleep(&ts, NULL);
 }
 
 /* ---- auth ---- */
@@ -268,20 +280,20 @@ static char *basic_header(const struct reg_opts *o) {
 static int authenticate(struct reg_client *c, const char *challenge, tote_err **err) {
   if (challenge && strncasecmp(challenge, "Basic", 5) == 0) {
     if (c->o.user == NULL)
-      return err_set(err, EACCES, "registry %s asks for a user name and password (basic auth)",
+      return err_set(err, 0, "registry %s asks for a user name and password (basic auth)",
                      c->registry);
     free(c->auth);
     c->auth = basic_header(&c->o);
     return 0;
   }
   if (challenge == NULL || strncasecmp(challenge, "Bearer", 6) != 0)
-    return err_set(err, EACCES, "registry %s refused access without saying how to authenticate",
+    return err_set(err, 0, "registry %s refused access without saying how to authenticate",
                    c->registry);
   _cleanup_free_ char *realm = reg_challenge_param(challenge, "realm");
   _cleanup_free_ char *service = reg_challenge_param(challenge, "service");
   _cleanup_free_ char *scope = reg_challenge_param(challenge, "scope");
   if (realm == NULL)
-    return err_set(err, EACCES, "registry %s: a Bearer challenge without a realm: %s", c->registry,
+    return err_set(err, 0, "registry %s: a Bearer challenge without a realm: %s", c->registry,
                    challenge);
   if (scope == NULL && *c->path)
     scope = xasprintf("repository:%s:pull", c->path);
@@ -293,16 +305,30 @@ static int authenticate(struct reg_client *c, const char *challenge, tote_err **
   _cleanup_free_ char *basic = c->o.user ? basic_header(&c->o) : NULL;
   struct response r = {.max = 1u << 20};
   CURLcode code;
-  int rc = get(c, url, NULL, basic, NULL, &r, &code, err);
+  int rc;
+  /* the token service fails now and then too: retried as the registry is */
+  for (int attempt = 0;; attempt++) {
+    tote_err *e = NULL;
+    rc = get(c, url, NULL, basic, NULL, &r, &code, &e);
+    if (!transient(code, r.status) || attempt + 1 >= ATTEMPTS) {
+      if (rc < 0)
+        *err = e;
+      break;
+    }
+    err_free(&e);
+    response_free(&r);
+    r.max = 1u << 20;
+    backoff(attempt);
+  }
   if (rc == 0 && r.status != 200)
-    rc = err_set(err, EACCES, "registry %s: the token service %s answered %ld%s", c->registry,
+    rc = err_set(err, 0, "registry %s: the token service %s answered %ld%s", c->registry,
                  realm, r.status, r.status == 401 ? " (wrong credentials?)" : "");
   json_t *j = rc == 0 ? json_loadb(r.buf ? r.buf : "", r.len, 0, NULL) : NULL;
   const char *tok = json_string_value(json_object_get(j, "token"));
   if (tok == NULL)
     tok = json_string_value(json_object_get(j, "access_token"));
   if (rc == 0 && tok == NULL)
-    rc = err_set(err, EACCES, "registry %s: the token service %s sent no token", c->registry,
+    rc = err_set(err, 0, "registry %s: the token service %s sent no token", c->registry,
                  realm);
   if (rc == 0) {
     free(c->auth);
@@ -314,18 +340,6 @@ static int authenticate(struct reg_client *c, const char *challenge, tote_err **
 }
 
 /* ---- requests with auth, fallback and retries ---- */
-
-static bool transient(CURLcode code, long status) {
-  if (code != CURLE_OK)
-    return code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_PARTIAL_FILE ||
-           code == CURLE_OPERATION_TIMEDOUT || code == CURLE_GOT_NOTHING;
-  return status >= 500 && status != 501;
-}
-
-static void backoff(int attempt) {
-  struct timespec ts = {0, (200L << attempt) * 1000000L};
-  nanosleep(&ts, NULL);
-}
 
 /* The registry's own words from an error body ({"errors":[{"message":...}]}). */
 static char *registry_message(const struct response *r) {
@@ -408,7 +422,7 @@ int reg_get_manifest(struct reg_client *c, const char *reference, struct reg_man
   }
   img_digest_of(r.buf ? r.buf : "", r.len, m->digest);
   if (r.digest && img_digest_valid(r.digest) && strcmp(r.digest, m->digest) != 0) {
-    int rc = err_set(err, EBADMSG, "manifest %s of %s/%s: the registry says its digest is %s, its "
+    int rc = err_set(err, 0, "manifest %s of %s/%s: the registry says its digest is %s, its "
                                    "content hashes to %s", reference, c->registry, c->path,
                      r.digest, m->digest);
     response_free(&r);

@@ -125,7 +125,7 @@ void img_store_unlock(struct img_store *s) { close_fd(&s->lockfd); }
 
 static int check_digest(const char *digest, tote_err **err) {
   if (!img_digest_valid(digest))
-    return err_set(err, EINVAL, "\"%s\" is not a sha256 digest (sha256:<64 hex digits>)",
+    return err_set(err, 0, "\"%s\" is not a sha256 digest (sha256:<64 hex digits>)",
                    digest ? digest : "");
   return 0;
 }
@@ -162,7 +162,7 @@ char *img_blob_read(struct img_store *s, const char *digest, size_t max, size_t 
     return NULL;
   }
   if ((uint64_t)st.st_size > max) {
-    err_set(err, EFBIG, "blob %s is %lld bytes, more than the %zu a manifest or config may have",
+    err_set(err, 0, "blob %s is %lld bytes, more than the %zu a manifest or config may have",
             digest, (long long)st.st_size, max);
     return NULL;
   }
@@ -176,7 +176,7 @@ char *img_blob_read(struct img_store *s, const char *digest, size_t max, size_t 
   img_digest_of(data, n, got);
   if (strcmp(got, digest) != 0) {
     free(data);
-    err_set(err, EBADMSG, "blob %s in %s is corrupt: its content hashes to %s", digest, s->root,
+    err_set(err, 0, "blob %s in %s is corrupt: its content hashes to %s", digest, s->root,
             got);
     return NULL;
   }
@@ -207,7 +207,7 @@ int img_blob_begin(struct img_store *s, const char *digest, int64_t want_size,
 
 int img_blob_write(struct img_blob_writer *w, const void *data, size_t len, tote_err **err) {
   if (w->want_size >= 0 && w->size + len > (uint64_t)w->want_size)
-    return err_set(err, EBADMSG, "blob %s: more than the %lld bytes its descriptor gives",
+    return err_set(err, 0, "blob %s: more than the %lld bytes its descriptor gives",
                    w->want, (long long)w->want_size);
   if (write_all_fd(w->fd, data, len) < 0)
     return err_sys(err, "writing blob %s", w->want);
@@ -231,10 +231,10 @@ int img_blob_commit(struct img_store *s, struct img_blob_writer *w, tote_err **e
   img_hasher_final(w->h, got);
   int r = 0;
   if (w->want_size >= 0 && w->size != (uint64_t)w->want_size)
-    r = err_set(err, EBADMSG, "blob %s: %llu bytes arrived, its descriptor says %lld", w->want,
+    r = err_set(err, 0, "blob %s: %llu bytes arrived, its descriptor says %lld", w->want,
                 (unsigned long long)w->size, (long long)w->want_size);
   else if (strcmp(got, w->want) != 0)
-    r = err_set(err, EBADMSG, "blob %s failed verification: its content hashes to %s", w->want,
+    r = err_set(err, 0, "blob %s failed verification: its content hashes to %s", w->want,
                 got);
   else if (fsync(w->fd) < 0)
     r = err_sys(err, "writing blob %s", w->want);
@@ -309,7 +309,7 @@ json_t *img_index_load(struct img_store *s, tote_err **err) {
   json_t *idx = json_loadb(text, len, 0, &je);
   if (idx == NULL || !json_is_array(json_object_get(idx, "manifests"))) {
     json_decref(idx);
-    err_set(err, EBADMSG, "%s/images/index.json is not an OCI index (%s); move it away to "
+    err_set(err, 0, "%s/images/index.json is not an OCI index (%s); move it away to "
                           "start an empty store", s->root, idx ? "no manifests array" : je.text);
     return NULL;
   }

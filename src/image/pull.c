@@ -118,9 +118,6 @@ static int fetch_blob(struct reg_client *c, struct img_store *s, json_t *desc, c
   json_t *size = json_object_get(desc, "size");
   if (!img_digest_valid(digest) || !json_is_integer(size) || json_integer_value(size) < 0)
     return err_set(err, 0, "the manifest's %s has no valid digest and size", what);
-  if (json_object_get(desc, "urls"))
-    return err_set(err, 0, "%s %s lives outside the registry (foreign urls): not "
-                                 "supported", what, digest);
   uint64_t total = (uint64_t)json_integer_value(size);
   if (img_blob_exists(s, digest) && img_blob_size(s, digest) == json_integer_value(size)) {
     report(o, IMG_PROGRESS_EXISTS, what, digest, total, total);
@@ -128,9 +125,22 @@ static int fetch_blob(struct reg_client *c, struct img_store *s, json_t *desc, c
   }
   report(o, IMG_PROGRESS_START, what, digest, 0, total);
   struct bytes_ctx b = {o, what, digest, total};
-  if (reg_get_blob(c, digest, json_integer_value(size), s, o->progress ? on_bytes : NULL, &b,
-                   err) < 0)
-    return -1;
+  int r = reg_get_blob(c, digest, json_integer_value(size), s, o->progress ? on_bytes : NULL, &b,
+                       err);
+  /* a foreign (non-distributable) layer: the registry may not have it, its
+   * urls may (image-spec: implementations MAY download from them) */
+  json_t *urls = json_object_get(desc, "urls");
+  for (size_t i = 0; r < 0 && i < json_array_size(urls); i++) {
+    const char *url = json_string_value(json_array_get(urls, i));
+    tote_err *e = NULL;
+    if (url && reg_get_blob_url(c, url, digest, json_integer_value(size), s, &e) == 0) {
+      err_free(err);
+      r = 0;
+    }
+    err_free(&e);
+  }
+  if (r < 0)
+    return json_array_size(urls) ? err_wrap(err, "%s %s (nor from its urls)", what, digest) : -1;
   report(o, IMG_PROGRESS_DONE, what, digest, total, total);
   return 0;
 }
@@ -193,9 +203,14 @@ static int fetch_layers(struct reg_client *c, struct img_store *s, json_t *layer
   return 0;
 }
 
+#define MT_DOCKER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+#define MT_OCI_NONDIST "application/vnd.oci.image.layer.nondistributable.v1.tar"
+
+/* tar, tar+gzip, tar+zstd, OCI or Docker, distributable or not */
 static bool layer_type_ok(const char *mt) {
-  return mt == NULL || strcmp(mt, MT_DOCKER_LAYER) == 0 ||
-         strncmp(mt, MT_OCI_LAYER, strlen(MT_OCI_LAYER)) == 0;
+  return mt == NULL || strcmp(mt, MT_DOCKER_LAYER) == 0 || strcmp(mt, MT_DOCKER_FOREIGN) == 0 ||
+         strncmp(mt, MT_OCI_LAYER, strlen(MT_OCI_LAYER)) == 0 ||
+         strncmp(mt, MT_OCI_NONDIST, strlen(MT_OCI_NONDIST)) == 0;
 }
 
 /* A Docker schema2 manifest as the OCI one it stands for. */
@@ -209,6 +224,8 @@ static json_t *as_oci(json_t *m) {
     const char *mt = json_string_value(json_object_get(l, "mediaType"));
     if (mt && strcmp(mt, MT_DOCKER_LAYER) == 0)
       json_object_set_new(l, "mediaType", json_string(MT_OCI_LAYER "+gzip"));
+    else if (mt && strcmp(mt, MT_DOCKER_FOREIGN) == 0)
+      json_object_set_new(l, "mediaType", json_string(MT_OCI_NONDIST "+gzip"));
   }
   return o;
 }

@@ -473,6 +473,27 @@ int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct 
   return img_blob_commit(s, &w, err);
 }
 
+int reg_get_blob_url(struct reg_client *c, const char *url, const char *digest, int64_t size,
+                     struct img_store *s, tote_err **err) {
+  if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+    return err_set(err, 0, "blob %s: the url %s is not http or https", digest, url);
+  struct img_blob_writer w;
+  if (img_blob_begin(s, digest, size, &w, err) < 0)
+    return -1;
+  struct response r = {.blob = &w};
+  CURLcode code;
+  /* no Authorization: the registry's credentials are not the url's */
+  int rc = get(c, url, NULL, NULL, NULL, &r, &code, err);
+  if (rc == 0 && r.status != 200)
+    rc = err_set(err, 0, "%s: HTTP %ld", url, r.status);
+  response_free(&r);
+  if (rc < 0) {
+    img_blob_abort(s, &w);
+    return err_wrap(err, "downloading blob %s", digest);
+  }
+  return img_blob_commit(s, &w, err);
+}
+
 int reg_ping(struct reg_client *c, tote_err **err) {
   struct response r = {.max = 1u << 20};
   int rc = request(c, "", NULL, &r, err);

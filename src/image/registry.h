@@ -52,6 +52,10 @@ void reg_manifest_free(struct reg_manifest *m);
 int reg_get_blob(struct reg_client *c, const char *digest, int64_t size, struct img_store *s,
                  void (*on_bytes)(void *arg, uint64_t done), void *arg, struct tote_err **err);
 
+/* A blob from one of its descriptor's urls (a foreign or non-distributable
+ * layer), verified, without the registry's credentials. */
+int reg_get_blob_url(struct reg_client *c, const char *url, const char *digest, int64_t size,
+                     struct img_store *s, struct tote_err **err);
 /* The value of key="..." (or key=token) in a WWW-Authenticate challenge
  * ("Bearer realm=\"...\",service=\"...\""), malloc'd, or NULL. */
 char *reg_challenge_param(const char *challenge, const char *key);

@@ -406,7 +406,7 @@ static int request(struct reg_client *c, const char *what, const char *accept, s
                        : r->status == 401 ? ": authentication failed"
                        : r->status == 403 ? ": access denied"
                                           : "";
-    return err_set(err, r->status == 404 ? ENOENT : EIO, "%s://%s/v2/%s/%s: HTTP %ld%s%s",
+    return err_set(err, 0, "%s://%s/v2/%s/%s: HTTP %ld%s%s",
                    c->scheme, c->registry, c->path, what, r->status, hint, why);
   }
 }

@@ -53,6 +53,19 @@ static int parse_bool(const char *flag, const char *v, bool *out, tote_err **err
   return 0;
 }
 
+/* "os/arch" or "os/arch/variant", each part non-empty */
+static bool platform_ok(const char *p) {
+  int parts = 1;
+  for (const char *c = p; *c; c++) {
+    if (*c != '/')
+      continue;
+    if (c == p || c[1] == '/' || c[1] == '\0')
+      return false;
+    parts++;
+  }
+  return parts == 2 || parts == 3;
+}
+
 static int do_pull(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   int i = tote_parse(&tote_pull_cmd, argc, argv, 1, err);
   if (i < 0)
@@ -62,7 +75,7 @@ static int do_pull(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   struct img_pull_opts o = {.platform = pull_platform};
   if (parse_bool("tls-verify", pull_tls, &o.tls_verify, err) < 0)
     return -1;
-  if (pull_platform && strchr(pull_platform, '/') == NULL)
+  if (pull_platform && !platform_ok(pull_platform))
     return err_set(err, 0, "--platform \"%s\": want os/arch[/variant], e.g. linux/arm64",
                    pull_platform);
   struct img_ref ref; /* a bad reference is refused before the store is made */
@@ -103,17 +116,15 @@ static const struct cli_opt ls_opts[] = {
 /* "docker.io/library/busybox:latest" -> repository and tag ("<none>" for a
  * name pinned by digest alone). */
 static void split_name(const char *name, char **repo, char **tag) {
-  const char *at = strchr(name, '@');
-  const char *slash = strrchr(name, '/');
-  const char *colon = strrchr(name, ':');
-  size_t end = at ? (size_t)(at - name) : strlen(name);
-  if (colon && (!slash || colon > slash) && (size_t)(colon - name) < end) {
-    *repo = xstrndup(name, (size_t)(colon - name));
-    *tag = xstrndup(colon + 1, end - (size_t)(colon - name) - 1);
-  } else {
-    *repo = xstrndup(name, end);
+  struct img_ref r;
+  if (img_ref_parse(name, &r, NULL) < 0) {
+    *repo = xstrdup(name);
     *tag = xstrdup("<none>");
+    return;
   }
+  *repo = img_ref_repo(&r);
+  *tag = xstrdup(r.tag ? r.tag : "<none>");
+  img_ref_free(&r);
 }
 
 static void human_size(long long n, char *buf, size_t len) {

@@ -400,6 +400,13 @@ static int pull_locked(struct img_store *s, const struct img_ref *r, const char 
   const char *cfg_digest = rc == 0 ? json_string_value(json_object_get(cfgdesc, "digest")) : NULL;
   if (rc == 0 && (cfg = load_config(s, cfg_digest, json_array_size(layers), name, err)) == NULL)
     rc = -1;
+  /* a single-platform image must be the one asked for (an index was
+   * resolved to it already) */
+  if (rc == 0 && o->platform && !platform_matches(cfg, o->platform)) {
+    _cleanup_free_ char *have = platform_of(cfg);
+    rc = err_set(err, 0, "%s is an image for %s, not %s (leave --platform out to take it)",
+                 name, have, o->platform);
+  }
   if (rc == 0)
     rc = fetch_layers(c, s, layers, o, err);
   if (rc == 0)

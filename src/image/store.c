@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -54,10 +55,24 @@ static int write_durable_at(int dirfd, const char *name, const char *data, size_
   return 0;
 }
 
+/* Create name with text unless it exists, without a window in which a
+ * concurrent writer's version could be replaced (rename with NOREPLACE). */
 static int ensure_file(int dirfd, const char *name, const char *text, tote_err **err) {
   if (faccessat(dirfd, name, F_OK, 0) == 0)
     return 0;
-  return write_durable_at(dirfd, name, text, strlen(text), err);
+  _cleanup_free_ char *tmp = xasprintf(".%s.new.%d", name, (int)getpid());
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return err_sys(err, "creating %s", tmp);
+  int r = 0;
+  if (write_all_fd(fd, text, strlen(text)) < 0 || fsync(fd) < 0)
+    r = err_sys(err, "writing %s", name);
+  else if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) < 0 && errno != EEXIST)
+    r = err_sys(err, "creating %s", name);
+  unlinkat(dirfd, tmp, 0); /* left when another process made name first */
+  if (r == 0)
+    fsync(dirfd);
+  return r;
 }
 
 int img_store_open(const char *root, struct img_store *s, tote_err **err) {

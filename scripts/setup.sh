@@ -17,6 +17,7 @@ PACKAGES=(
   runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
   podman containerd                                            # clients that drive tote-oci in tests
   docker-registry skopeo umoci                                 # tests: a local registry, OCI layout peers
+  debootstrap libcap2-bin                                      # tests: a Debian image made offline, file capabilities
   qemu-system-x86 xz-utils                                     # tests/vm: a pure cgroup v2 guest
 )
 

@@ -112,18 +112,26 @@ static int open_parent(int dirfd, char *name, const char **base, tote_err **err)
 
 /* ---- one entry ---- */
 
-static int copy_data(struct archive *a, int fd, const char *name, tote_err **err) {
+/* The entry's data into fd.  1: the data is whole but the archive stops
+ * right after it, without the padding and end blocks tar puts there (some
+ * layer writers do that; the layer's digest vouches for its bytes). */
+static int copy_data(struct archive *a, int fd, la_int64_t size, const char *name,
+                     tote_err **err) {
   const void *buf;
   size_t len;
-  la_int64_t off;
+  la_int64_t off, end = 0;
   int r;
   while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
     if (pwrite(fd, buf, len, off) != (ssize_t)len)
       return err_sys(err, "writing \"%s\"", name);
+    if (off + (la_int64_t)len > end)
+      end = off + (la_int64_t)len;
   }
-  if (r != ARCHIVE_EOF)
-    return err_set(err, 0, "reading \"%s\": %s", name, archive_error_string(a));
-  return 0;
+  if (r == ARCHIVE_EOF)
+    return 0;
+  if (end >= size && strstr(archive_error_string(a) ? archive_error_string(a) : "", "Truncated"))
+    return 1;
+  return err_set(err, 0, "reading \"%s\": %s", name, archive_error_string(a));
 }
 
 /* The entry's xattrs (file capabilities among them).  A filesystem without
@@ -209,8 +217,41 @@ static int hardlink(int dirfd, int pfd, const char *base, const char *target, co
   return 0;
 }
 
-static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd, tote_err **err) {
+/* Directories' times, set once everything is in them: each file created
+ * inside a directory moves its mtime again. */
+struct dir_times {
+  char **names;
+  struct timespec (*ts)[2];
+  size_t n;
+};
+
+static void dir_times_add(struct dir_times *d, const char *name, const struct timespec ts[2]) {
+  d->names = xrealloc(d->names, (d->n + 1) * sizeof *d->names);
+  d->ts = xrealloc(d->ts, (d->n + 1) * sizeof *d->ts);
+  d->names[d->n] = xstrdup(name);
+  memcpy(d->ts[d->n], ts, 2 * sizeof *ts);
+  d->n++;
+}
+
+static void dir_times_apply(struct dir_times *d, int dirfd) {
+  for (size_t i = 0; i < d->n; i++) {
+    const char *base;
+    int pfd = open_parent(dirfd, d->names[i], &base, NULL);
+    if (pfd >= 0) {
+      utimensat(pfd, base, d->ts[i], AT_SYMLINK_NOFOLLOW);
+      close(pfd);
+    }
+    free(d->names[i]);
+  }
+  free(d->names);
+  free(d->ts);
+}
+
+static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd,
+                         struct dir_times *times, tote_err **err) {
   const char *raw = archive_entry_pathname(e);
+  if (raw == NULL)
+    raw = archive_entry_pathname_utf8(e);
   _cleanup_free_ char *name = clean_name(raw ? raw : "", err);
   if (name == NULL)
     return -1;
@@ -223,12 +264,15 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd, 
   if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
     return whiteout(pfd, base, name, err);
   const char *hl = archive_entry_hardlink(e);
+  if (hl == NULL)
+    hl = archive_entry_hardlink_utf8(e);
   if (hl) {
     if (make_room(pfd, base, false, name, err) < 0)
       return -1;
     return hardlink(dirfd, pfd, base, hl, name, err);
   }
   mode_t type = archive_entry_filetype(e);
+  bool truncated = false;
   if (make_room(pfd, base, type == AE_IFDIR, name, err) < 0)
     return -1;
   switch (type) {
@@ -241,16 +285,23 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd, 
         openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
       return err_sys(err, "creating \"%s\"", name);
-    if (copy_data(a, fd, name, err) < 0)
+    int c = copy_data(a, fd, archive_entry_size(e), name, err);
+    if (c < 0)
       return -1;
     if (ftruncate(fd, archive_entry_size(e)) < 0)
       return err_sys(err, "writing \"%s\"", name);
+    if (c == 1)
+      truncated = true;
     break;
   }
-  case AE_IFLNK:
-    if (symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e) : "", pfd, base) < 0)
+  case AE_IFLNK: {
+    const char *target = archive_entry_symlink(e);
+    if (target == NULL)
+      target = archive_entry_symlink_utf8(e);
+    if (symlinkat(target ? target : "", pfd, base) < 0)
       return err_sys(err, "creating symlink \"%s\"", name);
     break;
+  }
   case AE_IFCHR:
   case AE_IFBLK:
   case AE_IFIFO:
@@ -260,7 +311,18 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd, 
   default:
     return err_set(err, 0, "entry \"%s\" is of a type a layer cannot hold", name);
   }
-  return set_meta(e, pfd, base, name, err);
+  if (set_meta(e, pfd, base, name, err) < 0)
+    return -1;
+  if (truncated)
+    return 1;
+  if (type == AE_IFDIR) {
+    struct timespec ts[2] = {{archive_entry_atime(e), archive_entry_atime_nsec(e)},
+                             {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+    if (!archive_entry_atime_is_set(e))
+      ts[0] = ts[1];
+    dir_times_add(times, name, ts);
+  }
+  return 0;
 }
 
 int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
@@ -272,12 +334,23 @@ int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
     r = err_set(err, 0, "%s is not a tar archive: %s", what, archive_error_string(a));
   } else {
     struct archive_entry *e;
+    struct dir_times times = {0};
     int ar;
-    while (r == 0 && (ar = archive_read_next_header(a, &e)) == ARCHIVE_OK)
-      if (extract_entry(a, e, dirfd, err) < 0)
+    /* ARCHIVE_WARN: a name libarchive cannot convert to this locale's
+     * charset (UTF-8 names under LANG=C); Linux names are bytes, and the
+     * entry holds them as they are */
+    while (r == 0 && ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN)) {
+      int x = extract_entry(a, e, dirfd, &times, err);
+      if (x < 0)
         r = err_wrap(err, "%s", what);
+      if (x == 1) { /* the archive ended after that entry's data */
+        ar = ARCHIVE_EOF;
+        break;
+      }
+    }
     if (r == 0 && ar != ARCHIVE_EOF)
       r = err_set(err, 0, "%s: a broken archive: %s", what, archive_error_string(a));
+    dir_times_apply(&times, dirfd);
   }
   archive_read_free(a);
   return r;

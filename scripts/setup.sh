@@ -18,6 +18,7 @@ PACKAGES=(
   podman containerd                                            # clients that drive tote-oci in tests
   docker-registry skopeo umoci                                 # tests: a local registry, OCI layout peers
   debootstrap libcap2-bin                                      # tests: a Debian image made offline, file capabilities
+  python3-cryptography python3-bcrypt openssl                  # tests: a token server, htpasswd, TLS for registries
   qemu-system-x86 xz-utils                                     # tests/vm: a pure cgroup v2 guest
 )
 

@@ -321,8 +321,12 @@ static int authenticate(struct reg_client *c, const char *challenge, tote_err **
     backoff(attempt);
   }
   if (rc == 0 && r.status != 200)
-    rc = err_set(err, 0, "registry %s: the token service %s answered %ld%s", c->registry,
-                 realm, r.status, r.status == 401 ? " (wrong credentials?)" : "");
+    rc = r.status == 401 && c->o.user == NULL
+             ? err_set(err, 0, "registry %s wants credentials (its token service %s refused an "
+                               "anonymous request): log in with tote login %s", c->registry,
+                       realm, c->registry)
+             : err_set(err, 0, "registry %s: the token service %s answered %ld%s", c->registry,
+                       realm, r.status, r.status == 401 ? " (wrong credentials?)" : "");
   json_t *j = rc == 0 ? json_loadb(r.buf ? r.buf : "", r.len, 0, NULL) : NULL;
   const char *tok = json_string_value(json_object_get(j, "token"));
   if (tok == NULL)
@@ -406,8 +410,7 @@ static int request(struct reg_client *c, const char *what, const char *accept, s
                        : r->status == 401 ? ": authentication failed"
                        : r->status == 403 ? ": access denied"
                                           : "";
-    return err_set(err, 0, "%s://%s/v2/%s/%s: HTTP %ld%s%s",
-                   c->scheme, c->registry, c->path, what, r->status, hint, why);
+    return err_set(err, 0, "%s: HTTP %ld%s%s", url, r->status, hint, why);
   }
 }
 

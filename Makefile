@@ -3,7 +3,8 @@
 #   make                 build/tote-oci and build/tote (optimised, warnings on)
 #   make asan            build-asan/: the same with AddressSanitizer + UBSan
 #   make unit            build the cmocka unit tests into $(BUILD)/tests/unit/
-#   make fuzz            build/fuzz/config_fuzzer (clang + libFuzzer)
+#   make fuzz            build/fuzz/*_fuzzer (clang + libFuzzer): config, reference,
+#                        challenge, manifest, layer
 #   make image           build/rootfs: the built-in busybox image (offline)
 #   make check           everything tests/run.sh runs
 
@@ -75,10 +76,15 @@ unit: $(UNIT_BINS)
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 all unit
 
-fuzz: $(BUILD)/fuzz/config_fuzzer
+FUZZ_IMG := reference challenge manifest layer
+fuzz: $(BUILD)/fuzz/config_fuzzer $(FUZZ_IMG:%=$(BUILD)/fuzz/%_fuzzer)
 $(BUILD)/fuzz/config_fuzzer: tests/fuzz/config_fuzzer.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
+# the image code's fuzzers: src/image/ and its libraries as well
+$(BUILD)/fuzz/%_fuzzer: tests/fuzz/%_fuzzer.c $(IMG_SRCS) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(IMG_SRCS) $(LIB_SRCS) $(IMG_LIBS) $(LIBS)
 
 image: build/rootfs/bin/busybox
 build/rootfs/bin/busybox: tests/image/mkrootfs.sh tests/image/probe.c

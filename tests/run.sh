@@ -9,7 +9,8 @@
 #  (b) integration tests: bats --tap tests/integration, counted from TAP
 #      (split over TEST_JOBS bats processes).
 #  (c) clients: bats --tap tests/clients (podman, containerd).
-#  (d) the config fuzzer for FUZZ_SECONDS (default 60).
+#  (d) the fuzzers (config, and the image code's reference, challenge,
+#      manifest and layer) for FUZZ_SECONDS in all (default 60).
 #  (e) vm: tests/vm/run.sh, the cgroup tests on pure cgroup v2 in a qemu
 #      VM (docs/testing-vm.md), counted from its TAP; then a second boot with
 #      systemd as PID 1 for the systemd cgroup driver.
@@ -153,7 +154,7 @@ run_clients() {
 	skipped=$((skipped + s))
 }
 
-# --- (d) the config fuzzer, for a bounded time from the committed corpus ------
+# --- (d) the fuzzers, for a bounded time in all from the committed corpora ----
 
 run_fuzz() {
 	local secs=${FUZZ_SECONDS:-60}
@@ -162,13 +163,13 @@ run_fuzz() {
 		skipped=$((skipped + 1))
 		return
 	fi
-	echo "# fuzz: config_fuzzer for ${secs}s"
+	echo "# fuzz: config, reference, challenge, manifest and layer fuzzers for ${secs}s in all"
 	if tests/fuzz/run.sh "$secs" >"$LOG_DIR/fuzz.log" 2>&1; then
-		echo "ok - fuzz: config_fuzzer ${secs}s, no crash"
+		echo "ok - fuzz: 5 fuzzers ${secs}s, no crash"
 		passed=$((passed + 1))
 	else
 		tail -40 "$LOG_DIR/fuzz.log"
-		echo "not ok - fuzz: config_fuzzer found a crash (see above)"
+		echo "not ok - fuzz: a fuzzer found a crash (see above)"
 		failed=$((failed + 1))
 	fi
 }

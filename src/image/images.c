@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,7 +50,17 @@ static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
   size_t i;
   json_t *l;
   json_array_foreach(json_object_get(m, "layers"), i, l) {
-    size += json_integer_value(json_object_get(l, "size"));
+    const char *ld = json_string_value(json_object_get(l, "digest"));
+    json_int_t ls = json_integer_value(json_object_get(l, "size"));
+    if (!img_digest_valid(ld) || ls < 0) {
+      err_set(err, 0, "manifest %s: layer %zu has no valid digest and size", md, i);
+      json_decref(layers);
+      json_decref(sizes);
+      json_decref(cfg);
+      json_decref(m);
+      return NULL;
+    }
+    size = ls > INT64_MAX - size ? INT64_MAX : size + ls; /* a hand-made store may lie */
     json_array_append(layers, json_object_get(l, "digest"));
     json_array_append(sizes, json_object_get(l, "size"));
   }
@@ -61,7 +72,7 @@ static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
   json_object_set(o, "config", json_object_get(cfg, "config"));
   json_object_set_new(o, "layer_sizes", sizes);
   json_t *hist = json_object_get(cfg, "history");
-  json_object_set(o, "history", json_is_array(hist) ? hist : json_array());
+  json_object_set_new(o, "history", json_is_array(hist) ? json_incref(hist) : json_array());
   json_object_set(o, "architecture", json_object_get(cfg, "architecture"));
   json_object_set(o, "os", json_object_get(cfg, "os"));
   json_decref(cfg);
@@ -234,6 +245,7 @@ int img_gc(struct img_store *s, tote_err **err) {
   size_t i, k;
   json_t *o, *v;
   json_array_foreach(list, i, o) {
+    /* describe() checked every digest of o */
     json_object_set_new(blobs, json_string_value(json_object_get(o, "digest")) + 7, json_true());
     json_object_set_new(blobs, json_string_value(json_object_get(o, "id")) + 7, json_true());
     json_array_foreach(json_object_get(o, "layers"), k, v)

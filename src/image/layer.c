@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,34 +81,41 @@ static int open_beneath(int dirfd, const char *path, int flags, tote_err **err) 
 }
 
 /* The directory that will hold name (made, with its parents, where the
- * archive did not list them), and name's last component in *base. */
+ * archive did not list them), and name's last component in *base.  One
+ * component at a time, each made and opened relative to the one before it,
+ * never through a symlink: mkdirat on a path would follow a symlink an
+ * earlier entry planted in the middle of it, and make directories outside
+ * the layer. */
 static int open_parent(int dirfd, char *name, const char **base, tote_err **err) {
   char *slash = strrchr(name, '/');
-  if (slash == NULL) {
-    *base = name;
-    return fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  }
-  *slash = '\0';
-  *base = slash + 1;
-  for (char *p = name;; p++) {
-    if (*p != '/' && *p != '\0')
-      continue;
-    char c = *p;
-    *p = '\0';
-    if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST) {
-      int e = errno;
-      *p = c;
-      *slash = '/';
-      errno = e;
-      return err_sys(err, "creating directory \"%s\" in the layer", name);
+  *base = slash ? slash + 1 : name;
+  int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (cur < 0)
+    return err_sys(err, "opening the layer directory");
+  for (char *p = name; slash && p < slash;) {
+    size_t n = strcspn(p, "/");
+    char comp[NAME_MAX + 1];
+    if (n > NAME_MAX) {
+      close(cur);
+      return err_set(err, 0, "entry \"%s\" has a name component longer than %d bytes", name,
+                     NAME_MAX);
     }
-    *p = c;
-    if (c == '\0')
-      break;
+    memcpy(comp, p, n);
+    comp[n] = '\0';
+    if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+      int e = errno;
+      close(cur);
+      errno = e;
+      return err_sys(err, "creating directory \"%.*s\" in the layer", (int)(p - name + n), name);
+    }
+    int next = open_beneath(cur, comp, O_PATH | O_DIRECTORY, err);
+    close(cur);
+    if (next < 0)
+      return err_wrap(err, "\"%s\"", name);
+    cur = next;
+    p += n + 1;
   }
-  int fd = open_beneath(dirfd, name, O_PATH | O_DIRECTORY, err);
-  *slash = '/';
-  return fd;
+  return cur;
 }
 
 /* ---- one entry ---- */

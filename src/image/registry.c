@@ -245,20 +245,45 @@ static void backoff(int attempt) {
 
 /* ---- auth ---- */
 
+/* RFC 7235: SCHEME param=value, param="quoted \"value\"", ...  The
+ * parameters are read in order, so a key inside a quoted value is never
+ * taken for a parameter. */
 char *reg_challenge_param(const char *ch, const char *key) {
+  const char *p = ch + strcspn(ch, " "); /* past the scheme */
   size_t kl = strlen(key);
-  for (const char *p = ch; (p = strcasestr(p, key)); p += kl) {
-    if (p > ch && p[-1] != ' ' && p[-1] != ',')
-      continue;
-    const char *v = p + kl;
-    if (*v != '=')
-      continue;
-    v++;
-    if (*v == '"') {
-      const char *end = strchr(v + 1, '"');
-      return end ? xstrndup(v + 1, (size_t)(end - v - 1)) : NULL;
+  while (*p) {
+    while (*p == ' ' || *p == ',' || *p == '\t')
+      p++;
+    const char *k = p;
+    while (*p && *p != '=' && *p != ',' && *p != ' ')
+      p++;
+    size_t klen = (size_t)(p - k);
+    if (*p != '=')
+      continue; /* a bare token: no value */
+    p++;
+    char *val;
+    if (*p == '"') {
+      p++;
+      val = xzalloc(strlen(p) + 1);
+      size_t n = 0;
+      while (*p && *p != '"') {
+        if (*p == '\\' && p[1])
+          p++;
+        val[n++] = *p++;
+      }
+      if (*p != '"') { /* unterminated */
+        free(val);
+        return NULL;
+      }
+      p++;
+    } else {
+      size_t n = strcspn(p, ", ");
+      val = xstrndup(p, n);
+      p += n;
     }
-    return xstrndup(v, strcspn(v, ", "));
+    if (klen == kl && strncasecmp(k, key, kl) == 0)
+      return val;
+    free(val);
   }
   return NULL;
 }

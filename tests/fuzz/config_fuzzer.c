@@ -31,7 +31,9 @@
 #include "runtime/config.h"
 #include "util/err.h"
 
-static int report_fd = 2;
+#define FUZZER "config_fuzzer"
+#include "report.h"
+
 static bool oracles;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -41,22 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * for the invariant messages. */
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc, (void)argv;
-  int fd = dup(2);
-  if (fd >= 0)
-    report_fd = fd;
+  report_init();
   const char *o = getenv("TOTE_FUZZ_ORACLES");
   oracles = o != NULL && *o != '\0' && strcmp(o, "0") != 0;
   return 0;
-}
-
-__attribute__((noreturn, format(printf, 1, 2))) static void broken(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  dprintf(report_fd, "config_fuzzer: invariant broken: ");
-  vdprintf(report_fd, fmt, ap);
-  dprintf(report_fd, "\n");
-  va_end(ap);
-  abort();
 }
 
 static bool absolute(const char *p) { return p != NULL && p[0] == '/'; }

@@ -214,3 +214,19 @@ image_id() {
 	run -125 tote save --format zip -o "$BATS_TEST_TMPDIR/x.tar" no/such:1
 	assert_output --partial "--format takes docker-archive or oci-archive"
 }
+
+@test "skopeo copies an image into tote's store: tote lists, saves and removes it" {
+	"$REPO/tests/image/mkoci.sh" "$BATS_TEST_TMPDIR/oci"
+	mkdir -p "$STORE"
+	tote images -q >/dev/null # makes the store's layout
+	run -0 skopeo copy -q "oci:$BATS_TEST_TMPDIR/oci/busybox:latest" "oci:$STORE/images:docker.io/sk/busybox:1"
+	run -0 tote images --format json
+	[ "$(jq -r '.[0].name' <<<"$output")" = docker.io/sk/busybox:1 ]
+	local id
+	id=$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/oci/busybox/index.json")
+	id=$(jq -r .config.digest "$BATS_TEST_TMPDIR/oci/busybox/blobs/sha256/${id#sha256:}")
+	[ "$(image_id sk/busybox:1)" = "${id:7:12}" ]
+	run -0 tote save -o "$BATS_TEST_TMPDIR/sk.tar" sk/busybox:1
+	run -0 tote rmi sk/busybox:1
+	[ "$(find "$STORE/images/blobs/sha256" -type f | wc -l)" = 0 ]
+}

@@ -271,7 +271,9 @@ whole_disk() {
 
 @test "pids.limit 10 stops a fork loop, and delete removes the processes" {
 	need_v1 pids
-	set_args sh -c 'i=0; while [ $i -lt 20 ]; do sleep 30 & i=$((i + 1)); echo "$i"; done'
+	# a duration of its own, so that pgrep below finds only this test's sleeps
+	local secs=$((3000 + RANDOM % 1000))
+	set_args sh -c "i=0; while [ \$i -lt 20 ]; do sleep $secs & i=\$((i + 1)); echo \"\$i\"; done"
 	set_resources '{"pids": {"limit": 10}}'
 	run run_foreground "$ID"
 	assert_failure
@@ -282,7 +284,7 @@ whole_disk() {
 	[ "${last:-0}" -le 9 ]
 	# run deleted the container: its cgroup, and the sleeps, are gone
 	[ -z "$(our_cgroup_dirs "$ID")" ] || fail "cgroup left: $(our_cgroup_dirs "$ID")"
-	run pgrep -f '^sleep 30$'
+	run pgrep -f "^sleep $secs\$"
 	assert_failure
 }
 

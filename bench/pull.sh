@@ -34,9 +34,11 @@ ref=127.0.0.1:$port/bench/debian:latest
 tote_pull="$TOTE --root $work/tote pull -q $ref"
 podman_pull="podman --root $work/podman --runroot $work/podman-run --storage-driver overlay pull -q --tls-verify=false $ref"
 skopeo_umoci="sh -c 'skopeo copy -q --src-tls-verify=false docker://$ref oci:$work/skopeo:latest && umoci unpack --image $work/skopeo:latest $work/bundle >/dev/null'"
-clean_tote="rm -rf $work/tote"
-clean_podman="podman --root $work/podman --runroot $work/podman-run --storage-driver overlay system reset -f >/dev/null 2>&1; rm -rf $work/podman $work/podman-run"
-clean_skopeo="rm -rf $work/skopeo $work/bundle"
+# each run starts with nothing dirty to write back: the last run's (or
+# the cleaning's) writeback would land in the next one's time otherwise
+clean_tote="rm -rf $work/tote; sync"
+clean_podman="podman --root $work/podman --runroot $work/podman-run --storage-driver overlay system reset -f >/dev/null 2>&1; rm -rf $work/podman $work/podman-run; sync"
+clean_skopeo="rm -rf $work/skopeo $work/bundle; sync"
 
 echo "== $(uname -r), $(nproc) CPUs; tote $("$TOTE" version | awk '{print $NF}'), $(podman --version), $(skopeo --version), $(umoci --version)"
 echo "== image: $(jq -r '.manifests[0].digest' "$work/oci/debian/index.json"), layers: $(du -sh "$work/oci/debian/blobs" | cut -f1) compressed"

@@ -420,9 +420,22 @@ static int load_oci(struct img_store *s, int dirfd, json_t *loaded, tote_err **e
     size_t mlen;
     _cleanup_free_ char *mtext = rc == 0 ? img_blob_read(s, md, DOC_MAX, &mlen, err) : NULL;
     json_t *m = mtext ? json_loadb(mtext, mlen, 0, NULL) : NULL;
+    if (rc == 0 && json_is_array(json_object_get(m, "manifests"))) {
+      /* an index of platforms: this machine's image, as a pull would take */
+      _cleanup_free_ char *what = xasprintf("the archive's index %s", md);
+      json_t *c = img_index_choose(m, img_host_platform(), what, err);
+      _cleanup_free_ char *pd = c ? xstrdup(json_string_value(json_object_get(c, "digest")) ?: "")
+                                  : NULL;
+      json_decref(m);
+      m = NULL;
+      rc = pd ? copy_oci_blob(s, dirfd, pd, err) : -1;
+      _cleanup_free_ char *ptext = rc == 0 ? img_blob_read(s, pd, DOC_MAX, &mlen, err) : NULL;
+      m = ptext ? json_loadb(ptext, mlen, 0, NULL) : NULL;
+      if (rc == 0 && m == NULL)
+        rc = ptext ? err_set(err, 0, "the archive's manifest %s is not JSON", pd) : -1;
+    }
     if (rc == 0 && json_object_get(m, "config") == NULL)
-      rc = err_set(err, 0, "the archive's entry %s is not an image manifest (an index of "
-                                 "platforms cannot be loaded yet)", md);
+      rc = err_set(err, 0, "the archive's entry %s is not an image manifest", md);
     const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
     if (rc == 0)
       rc = copy_oci_blob(s, dirfd, cd, err);

@@ -90,7 +90,7 @@ static bool platform_matches(json_t *p, const char *want) {
           have[wl] == '/');
 }
 
-static json_t *choose(json_t *index, const char *want, const char *ref, tote_err **err) {
+json_t *img_index_choose(json_t *index, const char *want, const char *ref, tote_err **err) {
   json_t *list = json_object_get(index, "manifests");
   size_t i;
   json_t *d;
@@ -256,7 +256,7 @@ static int get_manifest(struct reg_client *c, const struct img_ref *r, const cha
   const char *mt = doc ? media_type(doc, m.media_type) : NULL;
   if (doc && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0)) {
     const char *plat = o->platform ? o->platform : img_host_platform();
-    json_t *d = choose(doc, plat, name, err);
+    json_t *d = img_index_choose(doc, plat, name, err);
     const char *dd = d ? json_string_value(json_object_get(d, "digest")) : NULL;
     int rc = d == NULL ? -1 : 0;
     if (rc == 0 && !img_digest_valid(dd))

@@ -49,6 +49,12 @@ struct img_pull_opts {
 /* Pull ref; id gets the image id (its config digest). */
 int img_pull(struct img_store *s, const char *ref, const struct img_pull_opts *o,
              char id[IMG_DIGEST_LEN + 1], struct tote_err **err);
+/* The entry of an image index (borrowed) for platform ("os/arch[/variant]";
+ * without a variant, any), or NULL with an error listing the platforms it
+ * offers; ref names the index in it. */
+typedef struct json_t json_t;
+json_t *img_index_choose(json_t *index, const char *platform, const char *ref,
+                         struct tote_err **err);
 /* "linux/amd64" for this machine (Go's names, as registries use them). */
 const char *img_host_platform(void);
 

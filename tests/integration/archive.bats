@@ -230,3 +230,21 @@ image_id() {
 	run -0 tote rmi sk/busybox:1
 	[ "$(find "$STORE/images/blobs/sha256" -type f | wc -l)" = 0 ]
 }
+
+@test "load: an oci-archive whose entry is an index of platforms loads this machine's image" {
+	"$REPO/tests/image/mkoci.sh" "$BATS_TEST_TMPDIR/oci"
+	# name the index entry as podman would
+	jq '.manifests[0].annotations["org.opencontainers.image.ref.name"] = "docker.io/mp/img:1"' \
+		"$BATS_TEST_TMPDIR/oci/multi/index.json" >"$BATS_TEST_TMPDIR/i.json"
+	mv "$BATS_TEST_TMPDIR/i.json" "$BATS_TEST_TMPDIR/oci/multi/index.json"
+	tar -C "$BATS_TEST_TMPDIR/oci/multi" -cf "$BATS_TEST_TMPDIR/multi.tar" .
+	run -0 tote load -i "$BATS_TEST_TMPDIR/multi.tar"
+	assert_output "Loaded image: docker.io/mp/img:1"
+	run -0 tote image inspect mp/img:1
+	[ "$(jq -r '.[0].architecture' <<<"$output")" = amd64 ]
+	# the arm64 image's blobs were not copied
+	local arm
+	arm=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") | .digest' \
+		"$BATS_TEST_TMPDIR/oci/multi/blobs/sha256/$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/oci/multi/index.json" | cut -c8-)")
+	[ ! -e "$STORE/images/blobs/sha256/${arm#sha256:}" ]
+}

@@ -65,12 +65,40 @@ static json_t *describe(struct img_store *s, json_t *desc, tote_err **err) {
     json_array_append(sizes, json_object_get(l, "size"));
   }
   json_t *diffs = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+  /* docker's SIZE: the layers' files as unpacked; until every layer is
+   * (an image skopeo copied in), what the store holds of them */
+  json_int_t compressed = size, unpacked = 0;
+  char chain[IMG_DIGEST_LEN + 1] = "";
+  bool all = json_array_size(diffs) == json_array_size(layers);
+  json_t *usizes = json_array();
+  for (size_t k = 0; all && k < json_array_size(diffs); k++) {
+    const char *d = json_string_value(json_array_get(diffs, k));
+    char next[IMG_DIGEST_LEN + 1];
+    if (!img_digest_valid(d)) {
+      all = false;
+      break;
+    }
+    img_chain_id(chain, d, next);
+    memcpy(chain, next, sizeof chain);
+    int64_t ls = img_layer_size(s, chain);
+    all = ls >= 0;
+    json_array_append_new(usizes, json_integer(ls));
+    unpacked = all && ls > INT64_MAX - unpacked ? INT64_MAX : unpacked + (all ? ls : 0);
+  }
+  if (all) {
+    size = unpacked;
+    json_decref(sizes);
+    sizes = usizes;
+  } else {
+    json_decref(usizes);
+  }
   const char *created = json_string_value(json_object_get(cfg, "created"));
   json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:O}", "name", name ? name : "",
                         "digest", md, "id", cd, "created", created ? created : "", "size", size,
                         "layers", layers, "diff_ids", json_is_array(diffs) ? diffs : json_null());
   json_object_set(o, "config", json_object_get(cfg, "config"));
   json_object_set_new(o, "layer_sizes", sizes);
+  json_object_set_new(o, "compressed_size", json_integer(compressed));
   json_t *hist = json_object_get(cfg, "history");
   json_object_set_new(o, "history", json_is_array(hist) ? json_incref(hist) : json_array());
   json_object_set(o, "architecture", json_object_get(cfg, "architecture"));

@@ -333,7 +333,9 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd,
   return 0;
 }
 
-int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
+/* img_layer_extract_fd; *bytes gets the size of the regular files written
+ * (what the layer takes on disk, as docker counts an image's size). */
+static int extract(int afd, int dirfd, const char *what, uint64_t *bytes, tote_err **err) {
   struct archive *a = archive_read_new();
   archive_read_support_filter_all(a);
   archive_read_support_format_tar(a);
@@ -348,6 +350,9 @@ int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
      * charset (UTF-8 names under LANG=C); Linux names are bytes, and the
      * entry holds them as they are */
     while (r == 0 && ((ar = archive_read_next_header(a, &e)) == ARCHIVE_OK || ar == ARCHIVE_WARN)) {
+      if (archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL &&
+          archive_entry_size(e) > 0)
+        *bytes += (uint64_t)archive_entry_size(e);
       int x = extract_entry(a, e, dirfd, &times, err);
       if (x < 0)
         r = err_wrap(err, "%s", what);
@@ -362,6 +367,11 @@ int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
   }
   archive_read_free(a);
   return r;
+}
+
+int img_layer_extract_fd(int afd, int dirfd, const char *what, tote_err **err) {
+  uint64_t bytes = 0;
+  return extract(afd, dirfd, what, &bytes, err);
 }
 
 /* ---- by chain id ---- */
@@ -401,6 +411,14 @@ const char *img_layer_compression(int fd) {
   return "";
 }
 
+int64_t img_layer_size(struct img_store *s, const char *chain_id) {
+  _cleanup_free_ char *path = xasprintf("%s/size", img_digest_hex(chain_id));
+  _cleanup_free_ char *text = read_file_at(s->layersfd, path, NULL, NULL);
+  char *end;
+  long long v = text ? strtoll(text, &end, 10) : -1;
+  return text && end != text && v >= 0 ? v : -1;
+}
+
 bool img_layer_exists(struct img_store *s, const char *chain_id) {
   return faccessat(s->layersfd, img_digest_hex(chain_id), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
@@ -432,7 +450,12 @@ int img_layer_unpack(struct img_store *s, const char *blob, const char *diff_id,
   if (tfd >= 0 && mkdirat(tfd, "fs", 0755) == 0) {
     _cleanup_close_ int fsfd = openat(tfd, "fs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     _cleanup_close_ int afd = img_blob_open(s, blob, err);
-    if (fsfd >= 0 && afd >= 0 && img_layer_extract_fd(afd, fsfd, what, err) == 0)
+    uint64_t bytes = 0;
+    char size[32];
+    int n = 0;
+    if (fsfd >= 0 && afd >= 0 && extract(afd, fsfd, what, &bytes, err) == 0 &&
+        (n = snprintf(size, sizeof size, "%llu\n", (unsigned long long)bytes)) > 0 &&
+        write_file_at(tfd, "size", size, (size_t)n, 0644, err) == 0)
       r = 0;
   } else {
     err_sys(err, "preparing %s/tmp/%s", s->root, tmp);

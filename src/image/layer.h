@@ -16,6 +16,7 @@
 #define TOTE_IMAGE_LAYER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "image/digest.h"
 
@@ -29,6 +30,9 @@ int img_layer_diff_id(int fd, char out[IMG_DIGEST_LEN + 1], const char *what,
                       struct tote_err **err);
 /* "gzip", "zstd" or "" (plain tar) from the first bytes of fd (pread). */
 const char *img_layer_compression(int fd);
+/* The bytes of the regular files of an unpacked layer (layers/<chain>/size,
+ * written when it was unpacked), or -1. */
+int64_t img_layer_size(struct img_store *s, const char *chain_id);
 /* Whether layers/<chain hex> is there. */
 bool img_layer_exists(struct img_store *s, const char *chain_id);
 /* Unpack the stored blob into layers/<chain hex>/fs unless it is there;

@@ -60,6 +60,8 @@ image_id() {
 	assert_output --partial "${id:0:12}"
 	run -0 tote image inspect test/imported:v1
 	[ "$(jq '.[0].layers | length' <<<"$output")" = 1 ]
+	# SIZE as docker counts it: the bytes of the files, unpacked
+	[ "$(jq '.[0].size' <<<"$output")" = "$(find "$ROOTFS_SRC" -type f -printf '%s\n' | awk '{ t += $1 } END { print t }')" ]
 	[ "$(jq -r '.[0].os' <<<"$output")" = linux ]
 	# the one layer unpacked is the rootfs
 	local layer

@@ -100,6 +100,7 @@ int main(int argc, char **argv) {
    * them to the locale's charset, which must then be UTF-8 as well */
   if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
     setlocale(LC_CTYPE, "");
+  log_set_prog("tote");
   tote_err *err = NULL;
   int code = TOTE_EXIT_OK;
   if (dispatch(argc, argv, &code, &err) < 0) {

@@ -24,6 +24,7 @@
 #include "image/store.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #define WHITEOUT ".wh."
@@ -118,6 +119,21 @@ static int open_parent(int dirfd, char *name, const char **base, tote_err **err)
   return cur;
 }
 
+/* Rootless (not root): what only root may make is let go, with a note
+ * once per kind — device nodes, file capabilities, trusted.* attributes —
+ * and overlayfs's markers are the user.overlay.* ones (mounted with
+ * userxattr); owners stay the user's. */
+static bool rootless(void) { return geteuid() != 0; }
+
+static void rootless_note(const char *what, const char *name) {
+  static unsigned said;
+  unsigned bit = what[0] == 'd' ? 1 : what[0] == 'f' ? 2 : 4;
+  if (said & bit)
+    return;
+  said |= bit;
+  log_warn("not root: %s skipped (the first: \"%s\")", what, name);
+}
+
 /* ---- one entry ---- */
 
 /* The entry's data into fd.  1: the data is whole but the archive stops
@@ -153,6 +169,11 @@ static int set_xattrs(struct archive_entry *e, int pfd, const char *base, bool i
   archive_entry_xattr_reset(e);
   _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", pfd, base);
   while (archive_entry_xattr_next(e, &xname, &xval, &xlen) == ARCHIVE_OK) {
+    if (rootless() && (strcmp(xname, "security.capability") == 0 ||
+                       strncmp(xname, "trusted.", 8) == 0)) {
+      rootless_note(xname[0] == 's' ? "file capabilities" : "trusted.* attributes", name);
+      continue;
+    }
     int r = is_link ? lsetxattr(path, xname, xval, xlen, 0) : setxattr(path, xname, xval, xlen, 0);
     if (r == 0 || errno == ENOTSUP || (is_link && errno == EPERM))
       continue;
@@ -197,7 +218,8 @@ static int make_room(int pfd, const char *base, bool want_dir, const char *name,
 static int whiteout(int pfd, const char *base, const char *name, tote_err **err) {
   if (strcmp(base, OPAQUE) == 0) {
     _cleanup_free_ char *dir = xasprintf("/proc/self/fd/%d", pfd);
-    if (setxattr(dir, "trusted.overlay.opaque", "y", 1, 0) < 0)
+    const char *attr = rootless() ? "user.overlay.opaque" : "trusted.overlay.opaque";
+    if (setxattr(dir, attr, "y", 1, 0) < 0)
       return err_sys(err, "marking the directory of \"%s\" opaque", name);
     return 0;
   }
@@ -312,6 +334,11 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd,
   }
   case AE_IFCHR:
   case AE_IFBLK:
+    if (rootless()) {
+      rootless_note("device nodes", name);
+      return 0;
+    }
+    /* fall through */
   case AE_IFIFO:
     if (mknodat(pfd, base, type | (archive_entry_perm(e) & 07777), archive_entry_rdev(e)) < 0)
       return err_sys(err, "creating device or fifo \"%s\"", name);

@@ -71,6 +71,10 @@ static void log_to_file(enum log_level level, const char *msg) {
   write_all(g_fd, line, strlen(line));
 }
 
+static const char *g_prog = "tote-oci";
+
+void log_set_prog(const char *prog) { g_prog = prog; }
+
 void log_msg(enum log_level level, const char *fmt, ...) {
   if (level == LOG_LEVEL_DEBUG && !g_debug)
     return;
@@ -82,7 +86,7 @@ void log_msg(enum log_level level, const char *fmt, ...) {
   if (g_fd >= 0)
     log_to_file(level, msg);
   if (g_fd < 0 || g_debug || level == LOG_LEVEL_WARN) {
-    _cleanup_free_ char *line = xasprintf("tote-oci: %s%s\n",
+    _cleanup_free_ char *line = xasprintf("%s: %s%s\n", g_prog,
                                           level == LOG_LEVEL_WARN ? "warning: " : "", msg);
     write_all(2, line, strlen(line));
   }

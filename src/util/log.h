@@ -15,6 +15,8 @@ struct tote_err;
 
 /* Open the log file (append).  path NULL: errors go to stderr only. */
 int log_init(const char *path, enum log_format fmt, bool debug, struct tote_err **err);
+/* The name stderr lines start with ("tote-oci" unless set). */
+void log_set_prog(const char *prog);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The error a command ends with: to stderr as "PROG: msg" and to the log. */
 void log_error_exit_msg(const char *prog, const char *msg);

@@ -189,6 +189,8 @@ teardown() {
 			[ -e "$d" ] && "$REGISTRY_SH" stop "$d"
 		done <"$REGISTRIES"
 	fi
+	# a rootless test's home, outside bats's tmp dir (which nobody cannot enter)
+	[ -z "${ROOTLESS_HOME:-}" ] || rm -rf "$ROOTLESS_HOME"
 	return 0
 }
 
@@ -1046,4 +1048,40 @@ EOF
 	[ "$(jq -c .Layers <<<"$output")" = "[\"$BB_L1\",\"$BB_L2\"]" ]
 	[ "$(jq -r '.Labels["org.tote.test"]' <<<"$output")" = busybox ]
 	[ "$(entries "$STORE/layers")" -eq 2 ]
+}
+
+# ---------------------------------------------------------------------------
+# rootless
+# ---------------------------------------------------------------------------
+
+@test "rootless: a user pulls into \$XDG_DATA_HOME/tote; whiteouts and opaque dirs in overlay's userxattr form, and they stack" {
+	command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+	ROOTLESS_HOME=$(mktemp -d /tmp/tote-rootless.XXXXXX)
+	chown 65534:65534 "$ROOTLESS_HOME"
+	as_nobody() {
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			env -i HOME="$ROOTLESS_HOME" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+	}
+	run -0 --separate-stderr as_nobody "$TOTE" pull -q "$REG/test/busybox"
+	[ "$output" = "$(hex "$BB_CONFIG")" ]
+	local store="$ROOTLESS_HOME/.local/share/tote" l1 l2
+	l1="$store/layers/$(hex "$BB_CHAIN1")/fs"
+	l2="$store/layers/$(hex "$BB_CHAIN2")/fs"
+	[ -d "$l1" ] && [ -d "$l2" ]
+	# the user's files; the whiteout a 0:0 device, the opaque dir the user xattr
+	[ "$(stat -c %u "$l1/bin/busybox")" = 65534 ]
+	[ "$(stat -c '%F %t:%T' "$l2/etc/motd")" = "character special file 0:0" ]
+	[ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$l2/opt/data")" = y ]
+	run -0 as_nobody "$TOTE" images -q
+	[ "$output" = "$(hex "$BB_CONFIG" | cut -c1-12)" ]
+	# in the user's own namespace the layers stack as an overlay (userxattr)
+	run as_nobody unshare -Urm sh -c "mkdir -p '$ROOTLESS_HOME/m' && mount -t overlay overlay -o userxattr,lowerdir='$l2:$l1' '$ROOTLESS_HOME/m' && ls '$ROOTLESS_HOME/m/opt/data' && ls '$ROOTLESS_HOME/m/etc'"
+	if [ "$status" -ne 0 ] && [[ "$output" == *"Operation not permitted"* ]]; then
+		skip "this kernel does not let a user mount overlay in its namespace: $output"
+	fi
+	assert_success
+	assert_line new
+	refute_line old
+	refute_line motd
+	assert_line tote-layer2
 }

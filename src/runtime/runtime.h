@@ -37,6 +37,12 @@ struct rt_exec_opts {
   int preserve_fds;
 };
 
+/* The default config.json (runc's spec with Docker's 14 capabilities, its
+ * masked and read-only paths, and a new network namespace; for rootless,
+ * a user namespace mapping root to the caller and /sys bound read-only):
+ * `sh` in ./rootfs with a terminal.  A new reference. */
+json_t *rt_default_spec(bool rootless);
+
 int rt_create(const struct rt_context *ctx, const struct rt_create_opts *o, struct tote_err **err);
 int rt_start(const struct rt_context *ctx, const char *id, struct tote_err **err);
 /* create + start; with detach returns after start, else waits and sets

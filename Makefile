@@ -28,9 +28,10 @@ LIB_SRCS  := $(sort $(wildcard src/util/*.c src/runtime/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 OCI_SRCS  := $(sort $(wildcard src/cli/oci*.c src/cli/cli_*.c))
 OCI_OBJS  := $(OCI_SRCS:%.c=$(BUILD)/%.o)
-# image/: the store, references, the registry client and layers; only
-# `tote` links it (and libcurl, libarchive, libcrypto), not tote-oci
-IMG_SRCS  := $(sort $(wildcard src/image/*.c))
+# image/ (the store, references, the registry client, layers) and engine/
+# (containers): only `tote` links them (and libcurl, libarchive,
+# libcrypto), not tote-oci
+IMG_SRCS  := $(sort $(wildcard src/image/*.c src/engine/*.c))
 IMG_OBJS  := $(IMG_SRCS:%.c=$(BUILD)/%.o)
 TOTE_SRCS := $(sort $(wildcard src/cli/tote*.c src/cli/cli_*.c))
 TOTE_OBJS := $(TOTE_SRCS:%.c=$(BUILD)/%.o)
@@ -44,12 +45,12 @@ $(BUILD)/libtote.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libtoteimage.a: $(IMG_OBJS)
+$(BUILD)/libtoteengine.a: $(IMG_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tote: $(TOTE_OBJS) $(BUILD)/libtoteimage.a $(BUILD)/libtote.a
-	$(CC) $(LDFLAGS) -o $@ $(TOTE_OBJS) $(BUILD)/libtoteimage.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS)
+$(BUILD)/tote: $(TOTE_OBJS) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a
+	$(CC) $(LDFLAGS) -o $@ $(TOTE_OBJS) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS)
 
 # The debug info goes to tote-oci.debug (gdb finds it through the debuglink):
 # create, run and exec copy the binary into a sealed memfd (CVE-2019-5736),
@@ -66,10 +67,10 @@ $(BUILD)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) $(BASE) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtoteimage.a $(BUILD)/libtote.a
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtoteengine.a $(BUILD)/libtote.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtoteimage.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka)
 
 unit: $(UNIT_BINS)
 

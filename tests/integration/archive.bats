@@ -9,24 +9,10 @@
 # runs with its own --root/--runroot under the test's tmp dir and the vfs
 # driver, so it touches nothing of the host's.
 
-load /usr/lib/bats/bats-support/load
-load /usr/lib/bats/bats-assert/load
-bats_require_minimum_version 1.5.0
-
-REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-TOTE="$REPO/build/tote"
-ROOTFS_SRC="$REPO/build/rootfs"
+load tote_helpers
 
 setup_file() {
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if [ ! -x "$ROOTFS_SRC/usr/bin/probe" ]; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock"
-	export TARBALL="$BATS_FILE_TMPDIR/rootfs.tar.gz"
-	tar -C "$ROOTFS_SRC" -czf "$TARBALL" .
+	rootfs_tarball
 }
 
 setup() {

@@ -1,0 +1,182 @@
+/* tote_run.c - `tote run` (in the foreground, for now), `tote ps` and
+ * `tote rm`: the engine's containers (engine/run.h, engine/container.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/tote.h"
+#include "engine/container.h"
+#include "engine/run.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static bool run_rm, run_detach, run_interactive, run_tty;
+static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_hostname;
+static const char *run_tls = "true";
+static struct strlist run_env;
+
+static const struct cli_opt run_opts[] = {
+    {"rm", 0, OPT_BOOL, &run_rm, "remove the container when it exits", NULL},
+    {"name", 0, OPT_STRING, &run_name, "the container's name", "NAME"},
+    {"env", 'e', OPT_STRING_LIST, &run_env, "KEY=VALUE, or KEY to pass tote's own (repeatable)",
+     "ENV"},
+    {"workdir", 'w', OPT_STRING, &run_workdir, "the working directory in the container", "DIR"},
+    {"user", 'u', OPT_STRING, &run_user, "name or uid[:gid] to run as", "USER"},
+    {"entrypoint", 0, OPT_STRING, &run_entrypoint, "replace the image's entrypoint (and its cmd)",
+     "CMD"},
+    {"hostname", 'h', OPT_STRING, &run_hostname, "the container's host name", "NAME"},
+    {"tls-verify", 0, OPT_STRING, &run_tls, "for a pull the run needs: true or false", "BOOL"},
+    {"detach", 'd', OPT_BOOL, &run_detach, "refused for now: containers run in the foreground",
+     NULL},
+    {"interactive", 'i', OPT_BOOL, &run_interactive, "refused for now", NULL},
+    {"tty", 't', OPT_BOOL, &run_tty, "refused for now", NULL},
+    {NULL},
+};
+
+static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  /* flags stop at the image: what follows is the container's command */
+  int i = tote_parse(&tote_run_cmd, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  if (run_detach || run_interactive || run_tty)
+    return err_set(err, 0, "tote run: -%s is not supported yet (containers run in the "
+                           "foreground, without a terminal or stdin)",
+                   run_detach ? "d" : run_interactive ? "i" : "t");
+  if (strcmp(run_tls, "true") != 0 && strcmp(run_tls, "false") != 0)
+    return err_set(err, 0, "--tls-verify takes true or false, not \"%s\"", run_tls);
+  struct eng_run_opts o = {
+      .root = ctx->root,
+      .state_root = geteuid() == 0 ? "/run/tote" : NULL,
+      .image = argv[i],
+      .args = argv + i + 1,
+      .nargs = argc - i - 1,
+      .name = run_name,
+      .env = run_env.items,
+      .nenv = run_env.n,
+      .workdir = run_workdir,
+      .user = run_user,
+      .entrypoint = run_entrypoint ? run_entrypoint : "",
+      .entrypoint_set = run_entrypoint != NULL,
+      .hostname = run_hostname,
+      .remove = run_rm,
+      .tls_verify = strcmp(run_tls, "true") == 0,
+  };
+  if (o.state_root == NULL)
+    return err_set(err, 0, "tote run as a user (rootless) is not supported yet: run it as root");
+  int code = 0;
+  if (eng_run(&o, &code, err) < 0) {
+    /* docker's codes: the command not found 127, not executable 126 */
+    int e = (*err)->errnum;
+    if (e != ENOENT && e != EACCES)
+      return -1;
+    log_error_exit_msg("tote", (*err)->msg);
+    err_free(err);
+    return e == ENOENT ? 127 : 126;
+  }
+  return code;
+}
+
+const struct tote_cmd tote_run_cmd = {
+    "run", "[flags] IMAGE [COMMAND [ARG...]]",
+    "run a command in a new container of IMAGE, in the foreground; exit with its status", do_run,
+    run_opts};
+
+/* ---- ps ---- */
+
+static bool ps_all, ps_quiet, ps_no_trunc;
+static const struct cli_opt ps_opts[] = {
+    {"all", 'a', OPT_BOOL, &ps_all, "also the containers that exited", NULL},
+    {"quiet", 'q', OPT_BOOL, &ps_quiet, "print only the ids", NULL},
+    {"no-trunc", 0, OPT_BOOL, &ps_no_trunc, "print whole ids and commands", NULL},
+    {NULL},
+};
+
+static char *joined(json_t *args) {
+  char *out = xstrdup("");
+  size_t i;
+  json_t *a;
+  json_array_foreach(args, i, a) {
+    char *n = xasprintf("%s%s%s", out, i ? " " : "", json_string_value(a));
+    free(out);
+    out = n;
+  }
+  return out;
+}
+
+static int do_ps(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  if (tote_parse(&tote_ps_cmd, argc, argv, 0, err) < 0)
+    return -1;
+  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  if (dir < 0)
+    return -1;
+  json_t *list = eng_list(dir);
+  if (!ps_quiet)
+    printf("%-12s  %-30s  %-24s  %-22s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
+           "NAMES");
+  size_t i;
+  json_t *c;
+  json_array_foreach(list, i, c) {
+    const char *state = json_string_value(json_object_get(c, "state"));
+    bool running = state && strcmp(state, "running") == 0;
+    if (!ps_all && !running)
+      continue;
+    const char *id = json_string_value(json_object_get(c, "id"));
+    if (ps_quiet) {
+      printf("%.*s\n", ps_no_trunc ? 64 : 12, id);
+      continue;
+    }
+    _cleanup_free_ char *cmd = joined(json_object_get(c, "command"));
+    char status[64];
+    if (running)
+      snprintf(status, sizeof status, "Up");
+    else
+      snprintf(status, sizeof status, "Exited (%lld)",
+               (long long)json_integer_value(json_object_get(c, "exit_code")));
+    printf("%-12.*s  %-30s  \"%.*s\"  %-22s  %s\n", ps_no_trunc ? 64 : 12, id,
+           json_string_value(json_object_get(c, "image")), ps_no_trunc ? 4096 : 20, cmd, status,
+           json_string_value(json_object_get(c, "name")));
+  }
+  json_decref(list);
+  return TOTE_EXIT_OK;
+}
+
+const struct tote_cmd tote_ps_cmd = {"ps", "[-a] [-q] [--no-trunc]",
+                                     "list the containers (-a: also those that exited)", do_ps,
+                                     ps_opts};
+
+/* ---- rm ---- */
+
+static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&tote_rm_cmd, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  if (dir < 0)
+    return -1;
+  int rc = TOTE_EXIT_OK;
+  for (; i < argc; i++) {
+    tote_err *e = NULL;
+    json_t *c = eng_find(dir, argv[i], &e);
+    const char *state = c ? json_string_value(json_object_get(c, "state")) : NULL;
+    if (c && state && strcmp(state, "running") == 0)
+      err_set(&e, 0, "container %s is running (it runs in the foreground of a tote run)",
+              argv[i]);
+    else if (c)
+      eng_remove_dir(dir, json_string_value(json_object_get(c, "id")), &e);
+    json_decref(c);
+    if (e) {
+      fprintf(stderr, "tote: %s\n", e->msg);
+      err_free(&e);
+      rc = TOTE_EXIT_ERROR;
+    } else {
+      printf("%s\n", argv[i]);
+    }
+  }
+  return rc;
+}
+
+const struct tote_cmd tote_rm_cmd = {"rm", "CONTAINER...", "remove containers that exited",
+                                     do_rm, NULL};

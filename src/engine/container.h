@@ -1,0 +1,34 @@
+/* container.h - the engine's containers: one directory each under
+ * ROOT/containers/<id>/ (ROOT: the image store's root, /var/lib/tote):
+ *
+ *   container.json  what the container is: id, name, image, command,
+ *                   created, state ("created", "running", "exited"),
+ *                   exit code, started and finished times
+ *   config.json     the OCI config the runtime runs (the bundle)
+ *   upper/ work/    the container's own layer of its overlay
+ *   rootfs/         where the overlay of the image's layers and upper/ is mounted
+ *
+ * container.json is replaced atomically (write, fsync, rename). */
+#ifndef TOTE_ENGINE_CONTAINER_H
+#define TOTE_ENGINE_CONTAINER_H
+
+#include <jansson.h>
+
+struct tote_err;
+
+/* ROOT/containers, made if missing; an O_DIRECTORY fd. */
+int eng_containers_dir(const char *root, struct tote_err **err);
+/* A new 64-hex id. */
+void eng_new_id(char id[65]);
+/* Every container's container.json (a new array); broken ones are skipped
+ * with a warning naming them. */
+json_t *eng_list(int dirfd);
+/* The container.json of the container named by arg (its name, its id or a
+ * unique prefix of it), or NULL with an error. */
+json_t *eng_find(int dirfd, const char *arg, struct tote_err **err);
+/* Write c as <id>/container.json. */
+int eng_save(int dirfd, json_t *c, struct tote_err **err);
+/* Remove <id>/ whole (its rootfs must not be mounted). */
+int eng_remove_dir(int dirfd, const char *id, struct tote_err **err);
+
+#endif

@@ -1,0 +1,384 @@
+/* run.c - `tote run` in the foreground (see run.h). */
+#include "engine/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "image/images.h"
+#include "image/layer.h"
+#include "image/pull.h"
+#include "image/store.h"
+#include "runtime/runtime.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* ---- the image ---- */
+
+/* The image's listing entry (images.h), pulled first when it is not in the
+ * store (docker's --pull missing). */
+static json_t *find_image(struct img_store *s, const struct eng_run_opts *o, tote_err **err) {
+  json_t *list = img_list(s, err);
+  if (list == NULL)
+    return NULL;
+  tote_err *e = NULL;
+  json_t *img = img_resolve(list, o->image, &e);
+  if (img == NULL) {
+    err_free(&e);
+    json_decref(list);
+    fprintf(stderr, "Unable to find image '%s' in the store: pulling it\n", o->image);
+    struct img_pull_opts po = {.tls_verify = o->tls_verify};
+    char id[IMG_DIGEST_LEN + 1];
+    if (img_pull(s, o->image, &po, id, err) < 0)
+      return NULL;
+    if ((list = img_list(s, err)) == NULL || (img = img_resolve(list, o->image, err)) == NULL) {
+      json_decref(list);
+      return NULL;
+    }
+  }
+  json_incref(img);
+  json_decref(list);
+  return img;
+}
+
+/* The lowerdir of the image: its layers' directories, top first, relative
+ * to ROOT/layers (short: the mount options must fit in a page); every
+ * layer unpacked (an image skopeo copied in is unpacked here). */
+static char *lowerdirs(struct img_store *s, json_t *img, tote_err **err) {
+  json_t *diffs = json_object_get(img, "diff_ids"), *blobs = json_object_get(img, "layers");
+  size_t n = json_array_size(diffs);
+  if (n == 0 || n != json_array_size(blobs)) {
+    err_set(err, 0, "image %s has no layers to run", json_string_value(json_object_get(img, "name")));
+    return NULL;
+  }
+  char chain[IMG_DIGEST_LEN + 1] = "";
+  char *out = xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    const char *diff = json_string_value(json_array_get(diffs, i));
+    char next[IMG_DIGEST_LEN + 1];
+    img_chain_id(chain, diff, next);
+    memcpy(chain, next, sizeof chain);
+    if (!img_layer_exists(s, chain) &&
+        img_layer_unpack(s, json_string_value(json_array_get(blobs, i)), diff, chain, err) < 0) {
+      free(out);
+      return NULL;
+    }
+    char *o = xasprintf("%s/fs%s%s", img_digest_hex(chain), *out ? ":" : "", out);
+    free(out);
+    out = o;
+  }
+  return out;
+}
+
+/* ---- the rootfs ---- */
+
+static int mount_rootfs(struct img_store *s, const char *lower, int cdir, const char *id,
+                        const char *root, tote_err **err) {
+  _cleanup_free_ char *base = xasprintf("%s/containers/%s", root, id);
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower,
+                                        base, base);
+  _cleanup_free_ char *target = xasprintf("%s/rootfs", base);
+  (void)cdir;
+  /* lowerdir is relative to ROOT/layers: mount from there */
+  _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (here < 0 || fchdir(s->layersfd) < 0)
+    return err_sys(err, "changing to %s/layers", root);
+  int r = mount("overlay", target, "overlay", 0, opts);
+  int e = errno;
+  if (fchdir(here) < 0 && r == 0)
+    r = -1;
+  if (r < 0) {
+    errno = e;
+    return err_sys(err, "mounting the container's overlay on %s", target);
+  }
+  return 0;
+}
+
+/* ---- users ---- */
+
+/* Field col of the line of path (in the container) whose field 0 or 2 is
+ * want, read beneath rootfs; NULL when none. */
+static char *lookup(int rootfd, const char *path, const char *want, int key_col, int col) {
+  struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+  int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+  if (fd < 0)
+    return NULL;
+  _cleanup_free_ char *text = read_all_fd(fd, NULL);
+  close(fd);
+  for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+    char *f[8] = {0};
+    int nf = 0;
+    for (char *p = line; nf < 8; nf++) {
+      f[nf] = p;
+      p = strchr(p, ':');
+      if (p == NULL) {
+        nf++;
+        break;
+      }
+      *p++ = '\0';
+    }
+    if (nf > col && nf > key_col && strcmp(f[key_col], want) == 0)
+      return xstrdup(f[col]);
+  }
+  return NULL;
+}
+
+static int parse_id(const char *s, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < 0 || v > 0x7fffffff)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* "name", "uid", "name:group", "uid:gid" -> uid and gid, as docker reads
+ * them: a user name's gid is its passwd entry's; a bare uid without an
+ * entry gets gid 0. */
+static int resolve_user(int rootfd, const char *spec, long *uid, long *gid, tote_err **err) {
+  _cleanup_free_ char *u = xstrdup(spec);
+  char *g = strchr(u, ':');
+  if (g)
+    *g++ = '\0';
+  *gid = 0;
+  if (parse_id(u, uid) < 0) {
+    _cleanup_free_ char *id = lookup(rootfd, "/etc/passwd", u, 0, 2);
+    _cleanup_free_ char *pg = lookup(rootfd, "/etc/passwd", u, 0, 3);
+    if (id == NULL || parse_id(id, uid) < 0)
+      return err_set(err, 0, "user \"%s\": no such user in the container's /etc/passwd", u);
+    if (pg)
+      parse_id(pg, gid);
+  } else {
+    char buf[16];
+    snprintf(buf, sizeof buf, "%ld", *uid);
+    _cleanup_free_ char *pg = lookup(rootfd, "/etc/passwd", buf, 2, 3);
+    if (pg)
+      parse_id(pg, gid);
+  }
+  if (g && parse_id(g, gid) < 0) {
+    _cleanup_free_ char *id = lookup(rootfd, "/etc/group", g, 0, 2);
+    if (id == NULL || parse_id(id, gid) < 0)
+      return err_set(err, 0, "group \"%s\": no such group in the container's /etc/group", g);
+  }
+  return 0;
+}
+
+/* ---- the config ---- */
+
+/* "KEY=..." of env replaced by kv, or added. */
+static void env_set(json_t *env, const char *kv) {
+  size_t klen = strcspn(kv, "=");
+  size_t i;
+  json_t *v;
+  json_array_foreach(env, i, v) {
+    const char *e = json_string_value(v);
+    if (strncmp(e, kv, klen) == 0 && e[klen] == '=') {
+      json_array_set_new(env, i, json_string(kv));
+      return;
+    }
+  }
+  json_array_append_new(env, json_string(kv));
+}
+
+static json_t *command(json_t *icfg, const struct eng_run_opts *o, tote_err **err) {
+  json_t *args = json_array();
+  if (o->entrypoint_set) {
+    if (*o->entrypoint)
+      json_array_append_new(args, json_string(o->entrypoint));
+  } else {
+    json_array_extend(args, json_is_array(json_object_get(icfg, "Entrypoint"))
+                                ? json_object_get(icfg, "Entrypoint")
+                                : json_array());
+  }
+  if (o->nargs > 0) {
+    for (int i = 0; i < o->nargs; i++)
+      json_array_append_new(args, json_string(o->args[i]));
+  } else if (!o->entrypoint_set && json_is_array(json_object_get(icfg, "Cmd"))) {
+    json_array_extend(args, json_object_get(icfg, "Cmd"));
+  }
+  if (json_array_size(args) == 0) {
+    json_decref(args);
+    err_set(err, 0, "no command: the image has no Entrypoint or Cmd, and none was given");
+    return NULL;
+  }
+  return args;
+}
+
+static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char *rootfs,
+                           int rootfd, const char *id, tote_err **err) {
+  json_t *icfg = json_object_get(img, "config");
+  json_t *args = command(icfg, o, err);
+  if (args == NULL)
+    return NULL;
+  json_t *spec = rt_default_spec(false);
+  json_t *proc = json_object_get(spec, "process");
+  json_object_set_new(proc, "terminal", json_false());
+  json_object_set_new(proc, "args", args);
+  json_object_set_new(proc, "noNewPrivileges", json_false()); /* docker: only when asked */
+  json_object_del(proc, "rlimits");                            /* docker: inherited */
+  json_t *env = json_array();
+  json_array_append_new(env, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(icfg, "Env"), i, v) {
+    if (json_is_string(v))
+      env_set(env, json_string_value(v));
+  }
+  char host[80];
+  snprintf(host, sizeof host, "%.12s", id);
+  const char *hostname = o->hostname ? o->hostname : host;
+  _cleanup_free_ char *hn = xasprintf("HOSTNAME=%s", hostname);
+  env_set(env, hn);
+  for (int k = 0; k < o->nenv; k++) {
+    if (strchr(o->env[k], '=')) {
+      env_set(env, o->env[k]);
+    } else if (getenv(o->env[k])) { /* -e KEY: tote's own value, as docker */
+      _cleanup_free_ char *kv = xasprintf("%s=%s", o->env[k], getenv(o->env[k]));
+      env_set(env, kv);
+    }
+  }
+  json_object_set_new(proc, "env", env);
+  const char *wd = o->workdir ? o->workdir
+                   : json_string_length(json_object_get(icfg, "WorkingDir"))
+                       ? json_string_value(json_object_get(icfg, "WorkingDir"))
+                       : "/";
+  if (wd[0] != '/') {
+    json_decref(spec);
+    err_set(err, 0, "the working directory \"%s\" is not absolute", wd);
+    return NULL;
+  }
+  json_object_set_new(proc, "cwd", json_string(wd));
+  const char *user = o->user ? o->user
+                     : json_string_length(json_object_get(icfg, "User"))
+                         ? json_string_value(json_object_get(icfg, "User"))
+                         : NULL;
+  if (user) {
+    long uid, gid;
+    if (resolve_user(rootfd, user, &uid, &gid, err) < 0) {
+      json_decref(spec);
+      return NULL;
+    }
+    json_object_set_new(proc, "user", json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid",
+                                                (json_int_t)gid));
+  }
+  json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 0));
+  json_object_set_new(spec, "hostname", json_string(hostname));
+  return spec;
+}
+
+/* ---- run ---- */
+
+static void now_rfc3339(char *buf, size_t len) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+}
+
+static int check_name(int cdir, const char *name, tote_err **err) {
+  if (name == NULL)
+    return 0;
+  if (*name == '\0' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789_.-") != strlen(name) ||
+      !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+        (name[0] >= '0' && name[0] <= '9')))
+    return err_set(err, 0, "invalid container name \"%s\": [a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
+  json_t *c = eng_find(cdir, name, NULL);
+  int r = 0;
+  if (c && strcmp(json_string_value(json_object_get(c, "name")) ?: "", name) == 0)
+    r = err_set(err, 0, "the name \"%s\" is in use by container %.12s: remove it (tote rm) or "
+                        "choose another", name, json_string_value(json_object_get(c, "id")));
+  json_decref(c);
+  return r;
+}
+
+int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
+  struct img_store s;
+  if (img_store_open(o->root, &s, err) < 0)
+    return -1;
+  _cleanup_close_ int cdir = eng_containers_dir(o->root, err);
+  json_t *img = cdir >= 0 && check_name(cdir, o->name, err) == 0 ? find_image(&s, o, err) : NULL;
+  _cleanup_free_ char *lower = img ? lowerdirs(&s, img, err) : NULL;
+  if (lower == NULL) {
+    json_decref(img);
+    img_store_close(&s);
+    return -1;
+  }
+  char id[65];
+  eng_new_id(id);
+  char created[64];
+  now_rfc3339(created, sizeof created);
+  json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name",
+                        o->name ? o->name : (char[13]){0}, "image",
+                        json_string_value(json_object_get(img, "name")), "image_id",
+                        json_string_value(json_object_get(img, "id")), "created", created, "state",
+                        "created");
+  if (o->name == NULL) {
+    char short_id[13];
+    snprintf(short_id, sizeof short_id, "%.12s", id);
+    json_object_set_new(c, "name", json_string(short_id));
+  }
+  _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
+  _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", base);
+  int rc = mkdirat(cdir, id, 0700) < 0 ? err_sys(err, "creating %s", base) : 0;
+  _cleanup_close_ int dfd = rc == 0 ? openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (rc == 0 && (dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
+                  mkdirat(dfd, "rootfs", 0755) < 0))
+    rc = err_sys(err, "preparing %s", base);
+  if (rc == 0)
+    rc = eng_save(cdir, c, err);
+  bool mounted = false;
+  if (rc == 0 && (rc = mount_rootfs(&s, lower, cdir, id, o->root, err)) == 0)
+    mounted = true;
+  _cleanup_close_ int rootfd = mounted ? openat(dfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC)
+                                       : -1;
+  json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, id, err) : NULL;
+  if (rc == 0 && spec == NULL)
+    rc = -1;
+  if (rc == 0) {
+    json_object_set(c, "command", json_object_get(json_object_get(spec, "process"), "args"));
+    _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2));
+    rc = write_file_at(dfd, "config.json", text, strlen(text), 0600, err);
+  }
+  img_store_close(&s);
+  if (rc == 0) {
+    char started[64];
+    now_rfc3339(started, sizeof started);
+    json_object_set_new(c, "state", json_string("running"));
+    json_object_set_new(c, "started", json_string(started));
+    eng_save(cdir, c, NULL);
+    struct rt_context ctx = {.root = o->state_root};
+    struct rt_create_opts co = {.id = id, .bundle = base};
+    rc = rt_run(&ctx, &co, false, exit_code, err);
+  }
+  char finished[64];
+  now_rfc3339(finished, sizeof finished);
+  json_object_set_new(c, "state", json_string("exited"));
+  json_object_set_new(c, "finished", json_string(finished));
+  json_object_set_new(c, "exit_code", json_integer(rc == 0 ? *exit_code : -1));
+  if (mounted && umount2(rootfs, 0) < 0 && umount2(rootfs, MNT_DETACH) < 0)
+    log_warn("unmounting %s: %s", rootfs, strerror(errno));
+  if (o->remove || rc < 0)
+    eng_remove_dir(cdir, id, NULL); /* a container that never ran is not kept */
+  else
+    eng_save(cdir, c, NULL);
+  json_decref(spec);
+  json_decref(c);
+  json_decref(img);
+  return rc;
+}

@@ -1,0 +1,42 @@
+/* run.h - `tote run` in the foreground: an image's container, created,
+ * started, waited for and cleaned up, through the runtime library (no exec
+ * of tote-oci).
+ *
+ * The image config is applied as docker applies it: Env, then -e; the
+ * command is the image's Entrypoint followed by the arguments given, or by
+ * its Cmd when none are; --entrypoint replaces the Entrypoint and drops the
+ * Cmd; WorkingDir or -w; User or -u (a name, or uid[:gid], names looked up
+ * in the container's /etc/passwd and /etc/group).  The rootfs is an overlay
+ * of the image's layers (ROOT/layers) with the container's own upper and
+ * work directories.  The defaults are docker's: its 14 capabilities,
+ * masked and read-only /proc paths, new namespaces; the network namespace
+ * has only a loopback (networks come with the networking work). */
+#ifndef TOTE_ENGINE_RUN_H
+#define TOTE_ENGINE_RUN_H
+
+#include <stdbool.h>
+
+struct tote_err;
+
+struct eng_run_opts {
+  const char *root;       /* the store: /var/lib/tote */
+  const char *state_root; /* the runtime's state: /run/tote */
+  const char *image;
+  char **args;            /* the command after the image, may be empty */
+  int nargs;
+  const char *name;       /* NULL: the id's first 12 digits */
+  const char **env;       /* -e KEY=VALUE, or KEY (taken from tote's environment) */
+  int nenv;
+  const char *workdir, *user, *entrypoint, *hostname;
+  bool entrypoint_set;    /* --entrypoint given (maybe "") */
+  bool remove;            /* --rm */
+  bool tls_verify;        /* for a pull the run needs */
+};
+
+/* Run to the end; *exit_code gets the container's (128+N for signal N).
+ * -1 with err when the container could not be run: err's errnum is ENOENT
+ * for a command not found and EACCES for one not executable (docker's 127
+ * and 126). */
+int eng_run(const struct eng_run_opts *o, int *exit_code, struct tote_err **err);
+
+#endif

@@ -16,6 +16,7 @@ PACKAGES=(
   busybox-static                                               # the built-in image
   runc uidmap iproute2 procps util-linux                       # peers and helpers used by tests
   podman containerd                                            # clients that drive tote-oci in tests
+  golang-github-containers-common                              # the default seccomp profile of tote run
   docker-registry skopeo umoci                                 # tests: a local registry, OCI layout peers
   debootstrap libcap2-bin                                      # tests: a Debian image made offline, file capabilities
   python3-cryptography python3-bcrypt openssl                  # tests: a token server, htpasswd, TLS for registries

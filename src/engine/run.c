@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/seccomp_profile.h"
 #include "image/images.h"
 #include "image/layer.h"
 #include "image/pull.h"
@@ -274,6 +275,15 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
     json_object_set_new(proc, "user", json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid",
                                                 (json_int_t)gid));
   }
+  /* docker's default seccomp profile, for this container's capabilities */
+  json_t *sc = eng_seccomp_profile(ENG_SECCOMP_PROFILE,
+                                   json_object_get(json_object_get(proc, "capabilities"),
+                                                   "bounding"), err);
+  if (sc == NULL) {
+    json_decref(spec);
+    return NULL;
+  }
+  json_object_set_new(json_object_get(spec, "linux"), "seccomp", sc);
   json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 0));
   json_object_set_new(spec, "hostname", json_string(hostname));
   return spec;

@@ -115,6 +115,17 @@ configured() {
 	[ "$output" = box ]
 }
 
+@test "run: docker's default seccomp profile (containers-common's), for the container's capabilities" {
+	run -0 tote run --name sc t/bb:1 grep ^Seccomp: /proc/self/status
+	assert_output --regexp 'Seccomp:[[:space:]]+2'
+	local id
+	id=$(tote ps -a -q --no-trunc)
+	run -0 jq -r '.linux.seccomp | .defaultAction, (.syscalls | length > 10), (.architectures | index("SCMP_ARCH_X86_64") != null)' \
+		"$STORE/containers/$id/config.json"
+	assert_output "$(printf 'SCMP_ACT_ERRNO\ntrue\ntrue')"
+	tote rm sc
+}
+
 @test "ps -a and rm: a container kept after it exits, by name or id; a name in use is refused" {
 	run -0 tote run --name keeper t/bb:1 sh -c 'exit 4' || true
 	run -0 tote ps -a

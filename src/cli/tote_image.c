@@ -214,6 +214,10 @@ const struct tote_cmd tote_images_cmd = {"images", "[flags]", "list the images i
 
 /* ---- rmi ---- */
 
+/* -f: remove an image even when a container uses it (the container keeps
+ * what it uses: its hold, images.h) */
+static bool rmi_force;
+
 static int remove_images(const struct tote_ctx *ctx, const struct tote_cmd *cmd, int argc,
                          char **argv, tote_err **err) {
   int i = tote_parse(cmd, argc, argv, 1, err);
@@ -222,7 +226,7 @@ static int remove_images(const struct tote_ctx *ctx, const struct tote_cmd *cmd,
   struct img_store s;
   if (open_store(ctx, &s, err) < 0)
     return -1;
-  int r = img_remove(&s, argv + i, argc - i, err);
+  int r = img_remove(&s, argv + i, argc - i, rmi_force, err);
   img_store_close(&s);
   if (r < 0)
     return -1;
@@ -235,10 +239,6 @@ static int do_rmi(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   return remove_images(ctx, &tote_rmi_cmd, argc, argv, err);
 }
 
-/* -f: remove an image even when a container uses it.  No container uses
- * an image yet (tote run is to come), so it changes nothing today; it is
- * taken so that scripts written for docker run unchanged. */
-static bool rmi_force;
 static const struct cli_opt rmi_opts[] = {
     {"force", 'f', OPT_BOOL, &rmi_force, "also when a container uses the image", NULL},
     {NULL},

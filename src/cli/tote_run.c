@@ -9,6 +9,8 @@
 #include "cli/tote.h"
 #include "engine/container.h"
 #include "engine/run.h"
+#include "image/images.h"
+#include "image/store.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -149,6 +151,15 @@ const struct tote_cmd tote_ps_cmd = {"ps", "[-a] [-q] [--no-trunc]",
 
 /* ---- rm ---- */
 
+/* The container's hold on its image (image/images.h) goes with it. */
+static void release(const struct tote_ctx *ctx, const char *id) {
+  struct img_store s;
+  if (img_store_open(ctx->root, &s, NULL) == 0) {
+    img_release(&s, id);
+    img_store_close(&s);
+  }
+}
+
 static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   int i = tote_parse(&tote_rm_cmd, argc, argv, 1, err);
   if (i < 0)
@@ -164,8 +175,8 @@ static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
     if (c && state && strcmp(state, "running") == 0)
       err_set(&e, 0, "container %s is running (it runs in the foreground of a tote run)",
               argv[i]);
-    else if (c)
-      eng_remove_dir(dir, json_string_value(json_object_get(c, "id")), &e);
+    else if (c && eng_remove_dir(dir, json_string_value(json_object_get(c, "id")), &e) == 0)
+      release(ctx, json_string_value(json_object_get(c, "id")));
     json_decref(c);
     if (e) {
       fprintf(stderr, "tote: %s\n", e->msg);

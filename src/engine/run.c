@@ -345,7 +345,10 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   }
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
   _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", base);
-  int rc = mkdirat(cdir, id, 0700) < 0 ? err_sys(err, "creating %s", base) : 0;
+  /* the image stays while the container does, whatever rmi -f does */
+  int rc = img_hold(&s, id, json_string_value(json_object_get(img, "id")), err);
+  if (rc == 0 && mkdirat(cdir, id, 0700) < 0)
+    rc = err_sys(err, "creating %s", base);
   _cleanup_close_ int dfd = rc == 0 ? openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
   if (rc == 0 && (dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
                   mkdirat(dfd, "rootfs", 0755) < 0))
@@ -365,7 +368,6 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
     _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2));
     rc = write_file_at(dfd, "config.json", text, strlen(text), 0600, err);
   }
-  img_store_close(&s);
   if (rc == 0) {
     char started[64];
     now_rfc3339(started, sizeof started);
@@ -383,10 +385,13 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   json_object_set_new(c, "exit_code", json_integer(rc == 0 ? *exit_code : -1));
   if (mounted && umount2(rootfs, 0) < 0 && umount2(rootfs, MNT_DETACH) < 0)
     log_warn("unmounting %s: %s", rootfs, strerror(errno));
-  if (o->remove || rc < 0)
-    eng_remove_dir(cdir, id, NULL); /* a container that never ran is not kept */
-  else
+  if (o->remove || rc < 0) { /* a container that never ran is not kept */
+    eng_remove_dir(cdir, id, NULL);
+    img_release(&s, id);
+  } else {
     eng_save(cdir, c, NULL);
+  }
+  img_store_close(&s);
   json_decref(spec);
   json_decref(c);
   json_decref(img);

@@ -191,14 +191,69 @@ json_t *img_resolve(json_t *list, const char *arg, tote_err **err) {
   return found;
 }
 
-int img_remove(struct img_store *s, char **args, int n, tote_err **err) {
+/* ---- holds: images something outside the store still needs ---- */
+
+/* ROOT/holds, made when make (reading needs none: no dir, no holds). */
+static int holds_dir(struct img_store *s, bool make, tote_err **err) {
+  if (make && mkdirat(s->rootfd, "holds", 0700) < 0 && errno != EEXIST)
+    return err_sys(err, "creating %s/holds", s->root);
+  int fd = openat(s->rootfd, "holds", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return err_sys(err, "opening %s/holds", s->root);
+  return fd;
+}
+
+int img_hold(struct img_store *s, const char *holder, const char *id, tote_err **err) {
+  _cleanup_close_ int fd = holds_dir(s, true, err);
+  if (fd < 0)
+    return -1;
+  return write_file_atomic_at(fd, holder, id, strlen(id), 0600, err);
+}
+
+void img_release(struct img_store *s, const char *holder) {
+  _cleanup_close_ int fd = holds_dir(s, false, NULL);
+  if (fd >= 0)
+    unlinkat(fd, holder, 0);
+}
+
+/* {image id: [holders]} */
+static json_t *holds(struct img_store *s) {
+  json_t *out = json_object();
+  _cleanup_close_ int fd = holds_dir(s, false, NULL);
+  int dfd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  for (struct dirent *de; d && (de = readdir(d));) {
+    if (de->d_name[0] == '.')
+      continue;
+    _cleanup_free_ char *id = read_file_at(fd, de->d_name, NULL, NULL);
+    if (id == NULL || !img_digest_valid(id))
+      continue;
+    json_t *h = json_object_get(out, id);
+    if (h == NULL)
+      json_object_set_new(out, id, h = json_array());
+    json_array_append_new(h, json_string(de->d_name));
+  }
+  if (d)
+    closedir(d);
+  return out;
+}
+
+int img_remove(struct img_store *s, char **args, int n, bool force, tote_err **err) {
   if (img_store_lock(s, err) < 0)
     return -1;
   json_t *list = img_list(s, err);
-  json_t *names = json_array();
+  json_t *names = json_array(), *held = holds(s);
   int rc = list ? 0 : -1;
-  for (int i = 0; rc == 0 && i < n; i++)
+  for (int i = 0; rc == 0 && i < n; i++) {
     rc = match(list, args[i], names, err);
+    json_t *o = rc == 0 ? img_resolve(list, args[i], NULL) : NULL;
+    json_t *h = o ? json_object_get(held, json_string_value(json_object_get(o, "id"))) : NULL;
+    if (h && !force)
+      rc = err_set(err, 0, "image %s is used by %zu container(s), e.g. %.12s: remove them "
+                           "first, or rmi -f (the containers keep what they use)", args[i],
+                   json_array_size(h), json_string_value(json_array_get(h, 0)));
+  }
+  json_decref(held);
   size_t k;
   json_t *name;
   json_array_foreach(names, k, name) {
@@ -272,10 +327,26 @@ int img_gc(struct img_store *s, tote_err **err) {
   json_t *blobs = json_object(), *layers = json_object();
   size_t i, k;
   json_t *o, *v;
+  /* what holds keep: the config, and the layers it lists, unpacked */
+  json_t *held = holds(s);
+  const char *hid;
+  json_object_foreach(held, hid, v) {
+    size_t len;
+    _cleanup_free_ char *text = img_blob_read(s, hid, 8u << 20, &len, NULL);
+    json_t *cfg = text ? json_loadb(text, len, 0, NULL) : NULL;
+    json_t *entry = json_pack("{s:s, s:s, s:[], s:O}", "digest", hid, "id", hid, "layers",
+                              "diff_ids",
+                              json_object_get(json_object_get(cfg, "rootfs"), "diff_ids") ?: json_null());
+    json_array_append_new(list, entry);
+    json_decref(cfg);
+  }
+  json_decref(held);
   json_array_foreach(list, i, o) {
     /* describe() checked every digest of o */
     json_object_set_new(blobs, json_string_value(json_object_get(o, "digest")) + 7, json_true());
     json_object_set_new(blobs, json_string_value(json_object_get(o, "id")) + 7, json_true());
+    if (!json_is_array(json_object_get(o, "diff_ids")))
+      continue;
     json_array_foreach(json_object_get(o, "layers"), k, v)
         json_object_set_new(blobs, json_string_value(v) + 7, json_true());
     char chain[IMG_DIGEST_LEN + 1] = "";

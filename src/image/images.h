@@ -4,6 +4,7 @@
 #define TOTE_IMAGE_IMAGES_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct tote_err;
 struct img_store;
@@ -20,7 +21,12 @@ json_t *img_resolve(json_t *list, const char *arg, struct tote_err **err);
  * (or a unique prefix of one, 3+ hex digits); an id removes every name of
  * that image.  Then collect garbage.  Fails, changing nothing, when an arg
  * matches nothing. */
-int img_remove(struct img_store *s, char **args, int n, struct tote_err **err);
+int img_remove(struct img_store *s, char **args, int n, bool force, struct tote_err **err);
+/* A hold on an image (its id) by holder (a container): rmi refuses to
+ * remove it without force, and garbage collection keeps its config and
+ * unpacked layers, also once no name points at it any more. */
+int img_hold(struct img_store *s, const char *holder, const char *id, struct tote_err **err);
+void img_release(struct img_store *s, const char *holder);
 /* Name dst (a reference with a tag) the image src names. */
 int img_tag(struct img_store *s, const char *src, const char *dst, struct tote_err **err);
 /* Delete blobs and unpacked layers that no index entry needs, and what a

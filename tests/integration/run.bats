@@ -143,3 +143,22 @@ configured() {
 	run -125 tote rm keeper
 	assert_output --partial "no container keeper"
 }
+
+@test "rmi: an image a container uses is refused, rmi -f untags it and the container keeps its layers until rm" {
+	run -0 tote run --name user t/bb:1 true
+	run -125 --separate-stderr tote rmi t/bb:1
+	[[ "$stderr" == *"image t/bb:1 is used by 1 container(s)"* ]]
+	run -0 tote images -q
+	[ -n "$output" ]
+	run -0 tote rmi -f t/bb:1
+	run -0 tote images -q
+	[ -z "$output" ]
+	# the layers stay for the container, also through a prune
+	run -0 tote image prune
+	[ -n "$(ls "$STORE/layers")" ]
+	run -0 tote rm user
+	run -0 tote image prune
+	[ -z "$(ls "$STORE/layers")" ]
+	[ "$(find "$STORE/images/blobs/sha256" -type f | wc -l)" = 0 ]
+	[ -z "$(ls "$STORE/holds")" ]
+}

@@ -16,7 +16,8 @@
 #include "util/xalloc.h"
 
 static bool run_rm, run_detach, run_interactive, run_tty;
-static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_hostname;
+static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_hostname,
+    *run_rootfs;
 static const char *run_tls = "true";
 static struct strlist run_env;
 
@@ -30,6 +31,8 @@ static const struct cli_opt run_opts[] = {
     {"entrypoint", 0, OPT_STRING, &run_entrypoint, "replace the image's entrypoint (and its cmd)",
      "CMD"},
     {"hostname", 'h', OPT_STRING, &run_hostname, "the container's host name", "NAME"},
+    {"rootfs", 0, OPT_STRING, &run_rootfs,
+     "run in this directory, or tar[.gz|.zst] archive, instead of an image", "PATH"},
     {"tls-verify", 0, OPT_STRING, &run_tls, "for a pull the run needs: true or false", "BOOL"},
     {"detach", 'd', OPT_BOOL, &run_detach, "refused for now: containers run in the foreground",
      NULL},
@@ -43,6 +46,8 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   int i = tote_parse(&tote_run_cmd, argc, argv, 1, err);
   if (i < 0)
     return -1;
+  /* with --rootfs there is no image: what follows is the command */
+  int first_arg = run_rootfs ? i : i + 1;
   if (run_detach || run_interactive || run_tty)
     return err_set(err, 0, "tote run: -%s is not supported yet (containers run in the "
                            "foreground, without a terminal or stdin)",
@@ -52,9 +57,10 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   struct eng_run_opts o = {
       .root = ctx->root,
       .state_root = geteuid() == 0 ? "/run/tote" : NULL,
-      .image = argv[i],
-      .args = argv + i + 1,
-      .nargs = argc - i - 1,
+      .image = run_rootfs ? NULL : argv[i],
+      .rootfs = run_rootfs,
+      .args = argv + first_arg,
+      .nargs = argc - first_arg,
       .name = run_name,
       .env = run_env.items,
       .nenv = run_env.n,
@@ -69,9 +75,10 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   if (o.state_root == NULL)
     return err_set(err, 0, "tote run as a user (rootless) is not supported yet: run it as root");
   int code = 0;
-  if (eng_run(&o, &code, err) < 0) {
+  int r = eng_run(&o, &code, err);
+  if (r < 0) {
     /* docker's codes: the command not found 127, not executable 126 */
-    int e = (*err)->errnum;
+    int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
     if (e != ENOENT && e != EACCES)
       return -1;
     log_error_exit_msg("tote", (*err)->msg);
@@ -82,7 +89,7 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
 }
 
 const struct tote_cmd tote_run_cmd = {
-    "run", "[flags] IMAGE [COMMAND [ARG...]]",
+    "run", "[flags] IMAGE [COMMAND [ARG...]]  |  [flags] --rootfs PATH COMMAND [ARG...]",
     "run a command in a new container of IMAGE, in the foreground; exit with its status", do_run,
     run_opts};
 

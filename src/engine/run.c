@@ -322,13 +322,30 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   if (img_store_open(o->root, &s, err) < 0)
     return -1;
   _cleanup_close_ int cdir = eng_containers_dir(o->root, err);
-  json_t *img = cdir >= 0 && check_name(cdir, o->name, err) == 0 ? find_image(&s, o, err) : NULL;
-  _cleanup_free_ char *lower = img ? lowerdirs(&s, img, err) : NULL;
-  if (lower == NULL) {
+  bool named = cdir >= 0 && check_name(cdir, o->name, err) == 0;
+  /* --rootfs: a directory used as it is, or an archive unpacked into the
+   * container's directory; no image, an empty image config */
+  struct stat rst;
+  bool own_dir = false, archive = false;
+  if (named && o->rootfs) {
+    if (stat(o->rootfs, &rst) < 0) {
+      err_sys(err, "--rootfs %s", o->rootfs);
+      named = false;
+    } else {
+      own_dir = S_ISDIR(rst.st_mode);
+      archive = !own_dir;
+    }
+  }
+  json_t *img = !named       ? NULL
+                : o->rootfs ? json_pack("{s:s, s:s, s:{}}", "name", o->rootfs, "id", "", "config")
+                            : find_image(&s, o, err);
+  _cleanup_free_ char *lower = img && !o->rootfs ? lowerdirs(&s, img, err) : NULL;
+  if (img == NULL || (o->rootfs == NULL && lower == NULL)) {
     json_decref(img);
     img_store_close(&s);
     return -1;
   }
+  _cleanup_free_ char *given = own_dir ? realpath(o->rootfs, NULL) : NULL;
   char id[65];
   eng_new_id(id);
   char created[64];
@@ -344,9 +361,9 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
     json_object_set_new(c, "name", json_string(short_id));
   }
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
-  _cleanup_free_ char *rootfs = xasprintf("%s/rootfs", base);
+  _cleanup_free_ char *rootfs = given ? xstrdup(given) : xasprintf("%s/rootfs", base);
   /* the image stays while the container does, whatever rmi -f does */
-  int rc = img_hold(&s, id, json_string_value(json_object_get(img, "id")), err);
+  int rc = o->rootfs ? 0 : img_hold(&s, id, json_string_value(json_object_get(img, "id")), err);
   if (rc == 0 && mkdirat(cdir, id, 0700) < 0)
     rc = err_sys(err, "creating %s", base);
   _cleanup_close_ int dfd = rc == 0 ? openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -356,10 +373,18 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   if (rc == 0)
     rc = eng_save(cdir, c, err);
   bool mounted = false;
-  if (rc == 0 && (rc = mount_rootfs(&s, lower, cdir, id, o->root, err)) == 0)
+  if (rc == 0 && lower && (rc = mount_rootfs(&s, lower, cdir, id, o->root, err)) == 0)
     mounted = true;
-  _cleanup_close_ int rootfd = mounted ? openat(dfd, "rootfs", O_PATH | O_DIRECTORY | O_CLOEXEC)
-                                       : -1;
+  if (rc == 0 && archive) {
+    _cleanup_close_ int afd = open(o->rootfs, O_RDONLY | O_CLOEXEC);
+    _cleanup_close_ int rfd = openat(dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    _cleanup_free_ char *what = xasprintf("--rootfs %s", o->rootfs);
+    rc = afd < 0 || rfd < 0 ? err_sys(err, "--rootfs %s", o->rootfs)
+                            : img_layer_extract_fd(afd, rfd, what, err);
+  }
+  _cleanup_close_ int rootfd = rc == 0 ? open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (rc == 0 && rootfd < 0)
+    rc = err_sys(err, "opening the rootfs %s", rootfs);
   json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, id, err) : NULL;
   if (rc == 0 && spec == NULL)
     rc = -1;
@@ -377,6 +402,8 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
     struct rt_context ctx = {.root = o->state_root};
     struct rt_create_opts co = {.id = id, .bundle = base};
     rc = rt_run(&ctx, &co, false, exit_code, err);
+    if (rc < 0)
+      rc = ENG_RUNTIME_FAILED;
   }
   char finished[64];
   now_rfc3339(finished, sizeof finished);
@@ -387,7 +414,8 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
     log_warn("unmounting %s: %s", rootfs, strerror(errno));
   if (o->remove || rc < 0) { /* a container that never ran is not kept */
     eng_remove_dir(cdir, id, NULL);
-    img_release(&s, id);
+    if (o->rootfs == NULL)
+      img_release(&s, id);
   } else {
     eng_save(cdir, c, NULL);
   }

@@ -21,7 +21,9 @@ struct tote_err;
 struct eng_run_opts {
   const char *root;       /* the store: /var/lib/tote */
   const char *state_root; /* the runtime's state: /run/tote */
-  const char *image;
+  const char *image;       /* NULL with rootfs */
+  const char *rootfs;      /* --rootfs: a directory, or a tar[.gz|.zst] unpacked into the
+                              container's directory (and removed with it) */
   char **args;            /* the command after the image, may be empty */
   int nargs;
   const char *name;       /* NULL: the id's first 12 digits */
@@ -34,9 +36,11 @@ struct eng_run_opts {
 };
 
 /* Run to the end; *exit_code gets the container's (128+N for signal N).
- * -1 with err when the container could not be run: err's errnum is ENOENT
- * for a command not found and EACCES for one not executable (docker's 127
- * and 126). */
+ * -1 with err when the container could not be made; ENG_RUNTIME_FAILED
+ * when the runtime could not start its command: err's errnum is then
+ * ENOENT for a command not found and EACCES for one not executable
+ * (docker's 127 and 126). */
+#define ENG_RUNTIME_FAILED (-2)
 int eng_run(const struct eng_run_opts *o, int *exit_code, struct tote_err **err);
 
 #endif

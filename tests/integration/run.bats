@@ -162,3 +162,28 @@ configured() {
 	[ "$(find "$STORE/images/blobs/sha256" -type f | wc -l)" = 0 ]
 	[ -z "$(ls "$STORE/holds")" ]
 }
+
+@test "run --rootfs: a directory is the root as it is; an archive is unpacked and goes with the container" {
+	local dir="$BATS_TEST_TMPDIR/rootfs"
+	cp -a "$ROOTFS_SRC" "$dir"
+	run -0 tote run --rm --rootfs "$dir" sh -c 'echo in-dir; touch /made-inside'
+	[ "$output" = in-dir ]
+	[ -e "$dir/made-inside" ]
+	run -3 tote run --rm --rootfs "$TARBALL" sh -c 'id -un; exit 3'
+	[ "$output" = root ]
+	run -0 tote run --name fromtar --rootfs "$TARBALL" true
+	run -0 tote ps -a
+	assert_line --regexp "^[0-9a-f]{12} +$TARBALL +\"true\" +Exited \(0\) +fromtar$"
+	run -0 tote rm fromtar
+	[ -z "$(ls "$STORE/containers")" ]
+	# errors: tote's own (125), not the command's
+	run -125 --separate-stderr tote run --rm --rootfs "$BATS_TEST_TMPDIR/nope" sh
+	[[ "$stderr" == *"--rootfs $BATS_TEST_TMPDIR/nope"* ]]
+	run -125 --separate-stderr tote run --rm --rootfs "$dir"
+	[[ "$stderr" == *"needs"* ]]
+	echo "not an archive" >"$BATS_TEST_TMPDIR/bad.tar"
+	run -125 --separate-stderr tote run --rm --rootfs "$BATS_TEST_TMPDIR/bad.tar" true
+	[[ "$stderr" == *"--rootfs $BATS_TEST_TMPDIR/bad.tar"* ]]
+	[ -z "$(ls "$STORE/containers")" ]
+	! grep -q " $STORE/" /proc/mounts
+}

@@ -85,13 +85,12 @@ static char *lowerdirs(struct img_store *s, json_t *img, tote_err **err) {
 
 /* ---- the rootfs ---- */
 
-static int mount_rootfs(struct img_store *s, const char *lower, int cdir, const char *id,
-                        const char *root, tote_err **err) {
+static int mount_rootfs(struct img_store *s, const char *lower, const char *id, const char *root,
+                        tote_err **err) {
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", root, id);
   _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower,
                                         base, base);
   _cleanup_free_ char *target = xasprintf("%s/rootfs", base);
-  (void)cdir;
   /* lowerdir is relative to ROOT/layers: mount from there */
   _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (here < 0 || fchdir(s->layersfd) < 0)
@@ -350,16 +349,13 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   eng_new_id(id);
   char created[64];
   now_rfc3339(created, sizeof created);
+  char short_id[13];
+  snprintf(short_id, sizeof short_id, "%.12s", id);
   json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name",
-                        o->name ? o->name : (char[13]){0}, "image",
+                        o->name ? o->name : short_id, "image",
                         json_string_value(json_object_get(img, "name")), "image_id",
                         json_string_value(json_object_get(img, "id")), "created", created, "state",
                         "created");
-  if (o->name == NULL) {
-    char short_id[13];
-    snprintf(short_id, sizeof short_id, "%.12s", id);
-    json_object_set_new(c, "name", json_string(short_id));
-  }
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
   _cleanup_free_ char *rootfs = given ? xstrdup(given) : xasprintf("%s/rootfs", base);
   /* the image stays while the container does, whatever rmi -f does */
@@ -373,7 +369,7 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   if (rc == 0)
     rc = eng_save(cdir, c, err);
   bool mounted = false;
-  if (rc == 0 && lower && (rc = mount_rootfs(&s, lower, cdir, id, o->root, err)) == 0)
+  if (rc == 0 && lower && (rc = mount_rootfs(&s, lower, id, o->root, err)) == 0)
     mounted = true;
   if (rc == 0 && archive) {
     _cleanup_close_ int afd = open(o->rootfs, O_RDONLY | O_CLOEXEC);

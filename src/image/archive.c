@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -117,12 +116,16 @@ static int decompressed(struct img_store *s, const char *digest, tote_err **err)
   return out;
 }
 
-/* args -> {id: {"image": listing object, "names": [names]}} in arg order */
+/* args -> {id: {"image": listing object, "names": [names]}}: a name
+ * stands for itself, an id for every name of its image (img_match); names
+ * pinned by digest are left out (an archive names images by tag). */
 static json_t *gather(json_t *list, char **args, int n, tote_err **err) {
   json_t *out = json_object();
   for (int i = 0; i < n; i++) {
-    json_t *o = img_resolve(list, args[i], err);
+    json_t *names = json_array();
+    json_t *o = img_match(list, args[i], names, err) == 0 ? img_resolve(list, args[i], err) : NULL;
     if (o == NULL) {
+      json_decref(names);
       json_decref(out);
       return NULL;
     }
@@ -132,24 +135,16 @@ static json_t *gather(json_t *list, char **args, int n, tote_err **err) {
       g = json_pack("{s:O, s:[]}", "image", o, "names");
       json_object_set_new(out, id, g);
     }
-    json_t *names = json_object_get(g, "names");
-    const char *name = json_string_value(json_object_get(o, "name"));
-    bool by_id = strstr(id, args[i]) != NULL && strchr(args[i], '/') == NULL &&
-                 strchr(args[i], ':') == NULL;
-    size_t k;
-    json_t *x;
-    json_array_foreach(list, k, x) {
-      const char *xn = json_string_value(json_object_get(x, "name"));
-      if (strcmp(json_string_value(json_object_get(x, "id")), id) != 0 ||
-          (!by_id && strcmp(xn, name) != 0) || strchr(xn, '@'))
-        continue;
-      bool dup = false;
-      size_t m;
-      json_t *y;
-      json_array_foreach(names, m, y) dup |= strcmp(json_string_value(y), xn) == 0;
+    json_t *have = json_object_get(g, "names");
+    size_t k, m;
+    json_t *x, *y;
+    json_array_foreach(names, k, x) {
+      bool dup = strchr(json_string_value(x), '@') != NULL;
+      json_array_foreach(have, m, y) dup |= json_equal(x, y);
       if (!dup)
-        json_array_append_new(names, json_string(xn));
+        json_array_append(have, x);
     }
+    json_decref(names);
   }
   return out;
 }
@@ -471,13 +466,8 @@ int img_load(struct img_store *s, int infd, json_t **names, tote_err **err) {
   *names = NULL;
   if (img_store_lock(s, err) < 0)
     return -1;
-  unsigned char rnd[6];
-  if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd) {
-    img_store_unlock(s);
-    return err_sys(err, "getrandom");
-  }
-  _cleanup_free_ char *tmp = xasprintf("load-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-                                       rnd[3], rnd[4], rnd[5]);
+  char tmp[32];
+  img_tmp_name("load", tmp, sizeof tmp);
   int rc = mkdirat(s->tmpfd, tmp, 0700) < 0 ? err_sys(err, "creating %s/tmp/%s", s->root, tmp) : 0;
   _cleanup_close_ int dfd = rc == 0 ? openat(s->tmpfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                                     : -1;

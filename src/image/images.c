@@ -142,8 +142,7 @@ static bool is_hex_prefix(const char *a) {
   return true;
 }
 
-/* The names (into *names) that arg stands for in list. */
-static int match(json_t *list, const char *arg, json_t *names, tote_err **err) {
+int img_match(json_t *list, const char *arg, json_t *names, tote_err **err) {
   size_t i;
   json_t *o;
   if (is_hex_prefix(arg)) {
@@ -178,7 +177,7 @@ static int match(json_t *list, const char *arg, json_t *names, tote_err **err) {
 json_t *img_resolve(json_t *list, const char *arg, tote_err **err) {
   json_t *names = json_array();
   json_t *found = NULL;
-  if (match(list, arg, names, err) == 0) {
+  if (img_match(list, arg, names, err) == 0) {
     const char *name = json_string_value(json_array_get(names, 0));
     size_t i;
     json_t *o;
@@ -245,7 +244,7 @@ int img_remove(struct img_store *s, char **args, int n, bool force, tote_err **e
   json_t *names = json_array(), *held = holds(s);
   int rc = list ? 0 : -1;
   for (int i = 0; rc == 0 && i < n; i++) {
-    rc = match(list, args[i], names, err);
+    rc = img_match(list, args[i], names, err);
     json_t *o = rc == 0 ? img_resolve(list, args[i], NULL) : NULL;
     json_t *h = o ? json_object_get(held, json_string_value(json_object_get(o, "id"))) : NULL;
     if (h && !force)

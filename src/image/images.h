@@ -13,6 +13,10 @@ struct img_store;
  * config digest), created (from the config), size (the layers' bytes as
  * stored, compressed), layers (their digests), diff_ids. */
 json_t *img_list(struct img_store *s, struct tote_err **err);
+/* Append to names the names arg stands for in list: a reference its own
+ * name, an id (or a unique prefix, 3+ hex digits) every name of the image.
+ * -1 with an error naming arg when it stands for none. */
+int img_match(json_t *list, const char *arg, json_t *names, struct tote_err **err);
 /* The entry of list (borrowed) that arg names: a reference (normalized,
  * "busybox" is docker.io/library/busybox:latest) or an id or a unique
  * prefix of one (3+ hex digits).  NULL with err when none. */

@@ -14,7 +14,6 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -125,12 +124,13 @@ static int open_parent(int dirfd, char *name, const char **base, tote_err **err)
  * userxattr); owners stay the user's. */
 static bool rootless(void) { return geteuid() != 0; }
 
-static void rootless_note(const char *what, const char *name) {
+enum { NOTE_DEVICES = 1, NOTE_CAPS = 2, NOTE_TRUSTED = 4 };
+
+static void rootless_note(unsigned kind, const char *what, const char *name) {
   static unsigned said;
-  unsigned bit = what[0] == 'd' ? 1 : what[0] == 'f' ? 2 : 4;
-  if (said & bit)
+  if (said & kind)
     return;
-  said |= bit;
+  said |= kind;
   log_warn("not root: %s skipped (the first: \"%s\")", what, name);
 }
 
@@ -171,7 +171,9 @@ static int set_xattrs(struct archive_entry *e, int pfd, const char *base, bool i
   while (archive_entry_xattr_next(e, &xname, &xval, &xlen) == ARCHIVE_OK) {
     if (rootless() && (strcmp(xname, "security.capability") == 0 ||
                        strncmp(xname, "trusted.", 8) == 0)) {
-      rootless_note(xname[0] == 's' ? "file capabilities" : "trusted.* attributes", name);
+      bool caps = xname[0] == 's';
+      rootless_note(caps ? NOTE_CAPS : NOTE_TRUSTED,
+                    caps ? "file capabilities" : "trusted.* attributes", name);
       continue;
     }
     int r = is_link ? lsetxattr(path, xname, xval, xlen, 0) : setxattr(path, xname, xval, xlen, 0);
@@ -335,7 +337,7 @@ static int extract_entry(struct archive *a, struct archive_entry *e, int dirfd,
   case AE_IFCHR:
   case AE_IFBLK:
     if (rootless()) {
-      rootless_note("device nodes", name);
+      rootless_note(NOTE_DEVICES, "device nodes", name);
       return 0;
     }
     /* fall through */
@@ -465,11 +467,8 @@ int img_layer_unpack(struct img_store *s, const char *blob, const char *diff_id,
   if (strcmp(got, diff_id) != 0)
     return err_set(err, 0, "%s: its content is %s, the image config says %s", what, got,
                    diff_id);
-  unsigned char rnd[6];
-  if (getrandom(rnd, sizeof rnd, 0) != sizeof rnd)
-    return err_sys(err, "getrandom");
-  _cleanup_free_ char *tmp = xasprintf("layer-%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-                                       rnd[3], rnd[4], rnd[5]);
+  char tmp[32];
+  img_tmp_name("layer", tmp, sizeof tmp);
   if (mkdirat(s->tmpfd, tmp, 0700) < 0)
     return err_sys(err, "creating %s/tmp/%s", s->root, tmp);
   int r = -1;

@@ -34,9 +34,8 @@ struct reg_client {
 };
 
 static bool is_loopback(const char *host) {
-  return strncmp(host, "localhost", 9) == 0 && (host[9] == '\0' || host[9] == ':')
-             ? true
-             : strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0;
+  bool localhost = strncmp(host, "localhost", 9) == 0 && (host[9] == '\0' || host[9] == ':');
+  return localhost || strncmp(host, "127.", 4) == 0 || strncmp(host, "[::1]", 5) == 0;
 }
 
 struct reg_client *reg_client_new(const char *registry, const char *path,

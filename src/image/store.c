@@ -136,6 +136,14 @@ int img_store_lock(struct img_store *s, tote_err **err) {
 
 void img_store_unlock(struct img_store *s) { close_fd(&s->lockfd); }
 
+void img_tmp_name(const char *prefix, char *buf, size_t size) {
+  unsigned char r[8];
+  if (getrandom(r, sizeof r, 0) != sizeof r)
+    abort(); /* the kernel's random pool fails only before boot ends */
+  snprintf(buf, size, "%s-%02x%02x%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4],
+           r[5], r[6], r[7]);
+}
+
 /* ---- blobs ---- */
 
 static int check_digest(const char *digest, tote_err **err) {
@@ -208,11 +216,7 @@ int img_blob_begin(struct img_store *s, const char *digest, int64_t want_size,
     return -1;
   snprintf(w->want, sizeof w->want, "%s", digest);
   w->want_size = want_size;
-  unsigned char r[8];
-  if (getrandom(r, sizeof r, 0) != sizeof r)
-    return err_sys(err, "getrandom");
-  snprintf(w->tmp, sizeof w->tmp, "blob-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
-           r[4], r[5], r[6], r[7]);
+  img_tmp_name("blob", w->tmp, sizeof w->tmp);
   w->fd = openat(s->tmpfd, w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (w->fd < 0)
     return err_sys(err, "creating %s/tmp/%s", s->root, w->tmp);
@@ -265,12 +269,8 @@ int img_blob_commit(struct img_store *s, struct img_blob_writer *w, tote_err **e
 }
 
 int img_blob_put_fd(struct img_store *s, int fd, char out[IMG_DIGEST_LEN + 1], tote_err **err) {
-  unsigned char r[8];
-  if (getrandom(r, sizeof r, 0) != sizeof r)
-    return err_sys(err, "getrandom");
   char tmp[32];
-  snprintf(tmp, sizeof tmp, "put-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
-           r[5], r[6], r[7]);
+  img_tmp_name("put", tmp, sizeof tmp);
   _cleanup_close_ int t = openat(s->tmpfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (t < 0)
     return err_sys(err, "creating %s/tmp/%s", s->root, tmp);

@@ -42,6 +42,10 @@ char *img_store_default_root(void);
 int img_store_lock(struct img_store *s, struct tote_err **err);
 void img_store_unlock(struct img_store *s);
 
+/* A fresh name for something being made in ROOT/tmp: "PREFIX-<16 random
+ * hex>" (size 32 holds any prefix up to 14 characters). */
+void img_tmp_name(const char *prefix, char *buf, size_t size);
+
 /* ---- blobs ---- */
 
 bool img_blob_exists(struct img_store *s, const char *digest);

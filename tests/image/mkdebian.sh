@@ -218,48 +218,14 @@ LAYOUT="$TMP/debian"
 
 # --- blobs ----------------------------------------------------------------------
 
-# add_blob FILE — move FILE into the layout; prints "DIGEST SIZE".
-add_blob() {
-	local hex size
-	hex=$(sha256sum "$1" | cut -d' ' -f1)
-	size=$(stat -c %s "$1")
-	mv -f "$1" "$LAYOUT/blobs/sha256/$hex"
-	echo "sha256:$hex $size"
-}
-
-# add_json FILE — compact FILE (deterministically, jq -c) into the layout.
-add_json() {
-	jq -c . "$1" >"$1.c"
-	rm -f "$1"
-	add_blob "$1.c"
-}
+BLOBS="$LAYOUT/blobs/sha256"
+. "$(dirname "${BASH_SOURCE[0]}")/ocilib.sh"
 
 # make_layer NAME DIR — tar DIR's contents into a gzip layer.  Sets
 # LAYER_DIGEST, LAYER_SIZE and LAYER_DIFFID (sha256 of the tar).
 make_layer() {
-	local name=$1 dir=$2
-	tar_dir "$dir" "$WORK/$name.tar"
-	LAYER_DIFFID=sha256:$(sha256sum "$WORK/$name.tar" | cut -d' ' -f1)
-	gzip -n -9 -c "$WORK/$name.tar" >"$WORK/$name.tar.gz"
-	rm -f "$WORK/$name.tar"
-	read -r LAYER_DIGEST LAYER_SIZE < <(add_blob "$WORK/$name.tar.gz")
-	say "layer $name: $LAYER_DIGEST ($LAYER_SIZE bytes, diff_id $LAYER_DIFFID)"
-}
-
-# mkdirs ROOT DIR... — root-owned 0755 directories.
-mkdirs() {
-	local root=$1 d
-	shift
-	for d in "$@"; do
-		mkdir -p "$root/$d"
-		chmod 0755 "$root/$d"
-	done
-}
-
-# put FILE TEXT [MODE] — a file holding TEXT and a newline (mode 0644).
-put() {
-	printf '%s\n' "$2" >"$1"
-	chmod "${3:-0644}" "$1"
+	tar_dir "$2" "$WORK/$1.tar"
+	gzip_layer "$1"
 }
 
 # stamp DIR TIME — every entry of DIR (DIR too, not followed through
@@ -344,11 +310,6 @@ for x in SCHILY.xattr.user.tote SCHILY.xattr.security.capability; do
 done
 
 # --- config, manifest, index ------------------------------------------------------------
-
-descriptor() {
-	jq -nc --arg mt "$1" --arg d "$2" --argjson s "$3" \
-		'{mediaType: $mt, digest: $d, size: $s}'
-}
 
 ARCH=$(dpkg --print-architecture) # debootstrap's default: the host's
 jq -n --arg arch "$ARCH" --arg created "$CREATED" --arg path "$PATH_ENV" \

@@ -68,22 +68,8 @@ WORK="$TMP/work"
 # them, so a blob two layouts share is byte-identical by construction.
 mkdir -p "$WORK/blobs"
 
-# add_blob FILE — move FILE into the blob pool; prints "DIGEST SIZE".
-add_blob() {
-	local hex size
-	hex=$(sha256sum "$1" | cut -d' ' -f1)
-	size=$(stat -c %s "$1")
-	mv -f "$1" "$WORK/blobs/$hex"
-	echo "sha256:$hex $size"
-}
-
-# add_json FILE — compact FILE (deterministically, jq -c) into the pool;
-# prints "DIGEST SIZE".
-add_json() {
-	jq -c . "$1" >"$1.c"
-	rm -f "$1"
-	add_blob "$1.c"
-}
+BLOBS="$WORK/blobs"
+. "$(dirname "${BASH_SOURCE[0]}")/ocilib.sh"
 
 # make_layer NAME DIR OWNER_OPTS... — tar DIR's contents into a gzip layer.
 # Sets LAYER_DIGEST, LAYER_SIZE and LAYER_DIFFID (sha256 of the tar).
@@ -96,27 +82,7 @@ make_layer() {
 	[ ${#top[@]} -gt 0 ] || die "layer $name: $dir is empty"
 	tar --format=ustar --sort=name --mtime=@0 --numeric-owner "$@" \
 		-C "$dir" -cf "$WORK/$name.tar" -- "${top[@]}"
-	LAYER_DIFFID=sha256:$(sha256sum "$WORK/$name.tar" | cut -d' ' -f1)
-	gzip -n -9 -c "$WORK/$name.tar" >"$WORK/$name.tar.gz"
-	rm -f "$WORK/$name.tar"
-	read -r LAYER_DIGEST LAYER_SIZE < <(add_blob "$WORK/$name.tar.gz")
-	say "layer $name: $LAYER_DIGEST ($LAYER_SIZE bytes, diff_id $LAYER_DIFFID)"
-}
-
-# mkdirs ROOT DIR... — directories with mode 0755 (stays 0755 under any umask).
-mkdirs() {
-	local root=$1 d
-	shift
-	for d in "$@"; do
-		mkdir -p "$root/$d"
-		chmod 0755 "$root/$d"
-	done
-}
-
-# put FILE TEXT — a 0644 file holding TEXT and a newline.
-put() {
-	printf '%s\n' "$2" >"$1"
-	chmod 0644 "$1"
+	gzip_layer "$name"
 }
 
 # Only our own files are forced to root: layer 1 keeps the rootfs's numeric
@@ -162,12 +128,6 @@ make_layer shared "$LS" "${ROOT_OWNED[@]}"
 LS_DIGEST=$LAYER_DIGEST LS_SIZE=$LAYER_SIZE LS_DIFFID=$LAYER_DIFFID
 
 # --- configs and manifests ------------------------------------------------------
-
-# descriptor MEDIATYPE DIGEST SIZE — an OCI descriptor as compact JSON.
-descriptor() {
-	jq -nc --arg mt "$1" --arg d "$2" --argjson s "$3" \
-		'{mediaType: $mt, digest: $d, size: $s}'
-}
 
 # make_config FILE ARCH LABEL CMD_JSON DIFFID... — an image config.
 make_config() {

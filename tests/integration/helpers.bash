@@ -27,7 +27,7 @@ esac
 export RUNTIME
 RT_TIMEOUT=${RT_TIMEOUT:-60}
 
-ROOTFS_SRC="$REPO/build/rootfs"
+load "$REPO/tests/integration/rootfs"
 TEMPLATE="$BATS_TEST_DIRNAME/config.json.template"
 
 # True when the runtime under test is runc (used only to skip where runc is
@@ -40,21 +40,8 @@ skip_unless_tote() { if is_runc; then skip "tote-specific: $*"; fi; }
 # file-level setup: build the rootfs and the C helpers once per run
 # ---------------------------------------------------------------------------
 
-rootfs_is_stale() {
-	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	return 1
-}
-
 common_setup_file() {
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if rootfs_is_stale; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock" || return 1
+	ensure_rootfs || return 1
 	export HELPERS_BIN="$BATS_RUN_TMPDIR/helpers-bin"
 	(
 		flock 9

@@ -23,21 +23,12 @@ bats_require_minimum_version 1.5.0
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MKOCI="$REPO/tests/image/mkoci.sh"
 REGISTRY_SH="$REPO/tests/image/registry.sh"
-ROOTFS_SRC="$REPO/build/rootfs"
+load rootfs
 # TOTE_BIN: the tote to test (default: build/tote of this tree)
 TOTE=${TOTE_BIN:-$REPO/build/tote}
 # A hang guard for each tote call, never an assertion: a hung pull fails
 # the test with 124 instead of stalling the whole run.
 TOTE_TIMEOUT=${TOTE_TIMEOUT:-60}
-
-# Same rule and lock as helpers.bash, so parallel bats workers build the
-# rootfs once.
-rootfs_is_stale() {
-	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	return 1
-}
 
 # ---------------------------------------------------------------------------
 # fixtures: layouts, digests, the file's registry
@@ -92,13 +83,7 @@ setup_file() {
 		echo "$TOTE is not built (run make)" >&2
 		return 1
 	}
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if rootfs_is_stale; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock"
+	ensure_rootfs
 	# The registry log is read by line offsets (log_mark/log_since): tests of
 	# this file must not run side by side if bats is started with --jobs.
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true

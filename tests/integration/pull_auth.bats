@@ -21,31 +21,16 @@ TOTE=${TOTE_BIN:-$REPO/build/tote}
 # the test with 124 instead of stalling the whole run.
 TOTE_TIMEOUT=${TOTE_TIMEOUT:-60}
 MKOCI="$REPO/tests/image/mkoci.sh"
-ROOTFS_SRC="$REPO/build/rootfs"
+load rootfs
 
 load fakereg_helpers
-
-# Same rule and lock as helpers.bash, so parallel bats workers build the
-# rootfs once.
-rootfs_is_stale() {
-	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	return 1
-}
 
 setup_file() {
 	[ -x "$TOTE" ] || {
 		echo "build/tote is not built (run: make)" >&2
 		return 1
 	}
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if rootfs_is_stale; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock"
+	ensure_rootfs
 	export OCI="$BATS_FILE_TMPDIR/oci"
 	"$MKOCI" "$OCI"
 	# the busybox image: config (its digest is the image id) and layers

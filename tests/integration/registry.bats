@@ -16,25 +16,10 @@ bats_require_minimum_version 1.5.0
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MKOCI="$REPO/tests/image/mkoci.sh"
 REGISTRY_SH="$REPO/tests/image/registry.sh"
-ROOTFS_SRC="$REPO/build/rootfs"
-
-# Same rule and lock as helpers.bash, so parallel bats workers build the
-# rootfs once.
-rootfs_is_stale() {
-	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	return 1
-}
+load rootfs
 
 setup_file() {
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if rootfs_is_stale; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock"
+	ensure_rootfs
 	export OCI="$BATS_FILE_TMPDIR/oci"
 	"$MKOCI" "$OCI"
 	export REG_DIR="$BATS_FILE_TMPDIR/registry"

@@ -32,16 +32,7 @@ TOTE=${TOTE_BIN:-$REPO/build/tote}
 TOTE_TIMEOUT=${TOTE_TIMEOUT:-60}
 MKOCI="$REPO/tests/image/mkoci.sh"
 REGISTRY_SH="$REPO/tests/image/registry.sh"
-ROOTFS_SRC="$REPO/build/rootfs"
-
-# Same rule and lock as helpers.bash, so parallel bats workers build the
-# rootfs once.
-rootfs_is_stale() {
-	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	return 1
-}
+load rootfs
 
 # layout_digest LAYOUT — the digest tag latest points at in an OCI layout.
 layout_digest() {
@@ -59,13 +50,7 @@ setup_file() {
 		echo "$TOTE is not built (run make)" >&2
 		return 1
 	}
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if rootfs_is_stale; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock"
+	ensure_rootfs
 	export OCI="$BATS_FILE_TMPDIR/oci"
 	"$MKOCI" "$OCI"
 	local m

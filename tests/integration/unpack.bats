@@ -33,20 +33,13 @@ REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 MKOCI="$REPO/tests/image/mkoci.sh"
 MKDEBIAN="$REPO/tests/image/mkdebian.sh"
 REGISTRY_SH="$REPO/tests/image/registry.sh"
-ROOTFS_SRC="$REPO/build/rootfs"
+load rootfs
 TOTE="$REPO/build/tote"
 # A hang guard for each tote call, never an assertion.
 TOTE_TIMEOUT=${TOTE_TIMEOUT:-60}
 
 # Same rule and lock as helpers.bash, so parallel bats workers build the
 # rootfs (which mkoci.sh needs) once.
-rootfs_is_stale() {
-	[ ! -x "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/probe.c" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	[ "$REPO/tests/image/mkrootfs.sh" -nt "$ROOTFS_SRC/usr/bin/probe" ] && return 0
-	return 1
-}
-
 setup_file() {
 	[ -x "$TOTE" ] || {
 		echo "$TOTE is not built (run make)" >&2
@@ -58,13 +51,7 @@ setup_file() {
 		echo "unpack.bats needs root" >&2
 		return 1
 	}
-	mkdir -p "$REPO/build"
-	(
-		flock 9
-		if rootfs_is_stale; then
-			"$REPO/tests/image/mkrootfs.sh" "$ROOTFS_SRC" >&2 || exit 1
-		fi
-	) 9>"$REPO/build/.rootfs.lock"
+	ensure_rootfs
 	# The tests share what prepare makes in $BATS_FILE_TMPDIR.
 	export BATS_NO_PARALLELIZE_WITHIN_FILE=true
 

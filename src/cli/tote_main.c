@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/tote.h"
+#include "engine/userns.h"
 #include "image/store.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -14,7 +15,7 @@ static const struct tote_cmd *const commands[] = {
     &tote_run_cmd,   &tote_ps_cmd,      &tote_rm_cmd,
     &tote_pull_cmd,  &tote_images_cmd, &tote_rmi_cmd, &tote_image_cmd,
     &tote_tag_cmd,   &tote_history_cmd, &tote_save_cmd,  &tote_load_cmd,
-    &tote_import_cmd, &tote_login_cmd,  &tote_logout_cmd, NULL,
+    &tote_import_cmd, &tote_login_cmd,  &tote_logout_cmd, &tote_unshare_cmd, NULL,
 };
 
 static const char *root;
@@ -87,6 +88,10 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
     return *code = TOTE_EXIT_OK, 0;
   }
   if (log_init(NULL, LOG_FORMAT_TEXT, debug, err) < 0)
+    return -1;
+  /* a user with subordinate ids works in its own user namespace, where
+   * the owners of an image's files are kept (engine/userns.h) */
+  if (eng_userns_enter(err) < 0)
     return -1;
   _cleanup_free_ char *deflt = root ? NULL : img_store_default_root();
   struct tote_ctx ctx = {.root = root ? root : deflt};

@@ -13,6 +13,7 @@
 #include "image/store.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/rootless.h"
 #include "util/xalloc.h"
 
 static bool run_rm, run_detach, run_interactive, run_tty;
@@ -56,7 +57,7 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
     return err_set(err, 0, "--tls-verify takes true or false, not \"%s\"", run_tls);
   struct eng_run_opts o = {
       .root = ctx->root,
-      .state_root = geteuid() == 0 ? "/run/tote" : NULL,
+      .state_root = rootless() ? NULL : "/run/tote",
       .image = run_rootfs ? NULL : argv[i],
       .rootfs = run_rootfs,
       .args = argv + first_arg,

@@ -13,6 +13,7 @@
 #include "util/base64.h"
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/rootless.h"
 #include "util/xalloc.h"
 
 char *img_auth_file(void) {
@@ -22,7 +23,7 @@ char *img_auth_file(void) {
   const char *run = getenv("XDG_RUNTIME_DIR");
   if (run && *run)
     return xasprintf("%s/containers/auth.json", run);
-  return xasprintf("/run/containers/%u/auth.json", (unsigned)getuid());
+  return xasprintf("/run/containers/%u/auth.json", (unsigned)rootless_uid());
 }
 
 /* "https://index.docker.io/v1/" -> "index.docker.io"; docker.io's names -> "docker.io". */

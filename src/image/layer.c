@@ -24,6 +24,7 @@
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/rootless.h"
 #include "util/xalloc.h"
 
 #define WHITEOUT ".wh."
@@ -118,13 +119,12 @@ static int open_parent(int dirfd, char *name, const char **base, tote_err **err)
   return cur;
 }
 
-/* Rootless (not root): what only root may make is let go, with a note
- * once per kind — device nodes, file capabilities, trusted.* attributes —
- * and overlayfs's markers are the user.overlay.* ones (mounted with
- * userxattr); owners stay the user's. */
-static bool rootless(void) { return geteuid() != 0; }
-
-enum { NOTE_DEVICES = 1, NOTE_CAPS = 2, NOTE_TRUSTED = 4 };
+/* Rootless: what only the host's root may make is let go, with a note
+ * once per kind — device nodes, trusted.* attributes, and file
+ * capabilities and owners unless in the user's own namespace
+ * (engine/userns.h), where root may set them — and overlayfs's markers are
+ * the user.overlay.* ones (mounted with userxattr). */
+enum { NOTE_DEVICES = 1, NOTE_CAPS = 2, NOTE_TRUSTED = 4, NOTE_OWNERS = 8 };
 
 static void rootless_note(unsigned kind, const char *what, const char *name) {
   static unsigned said;
@@ -169,9 +169,8 @@ static int set_xattrs(struct archive_entry *e, int pfd, const char *base, bool i
   archive_entry_xattr_reset(e);
   _cleanup_free_ char *path = xasprintf("/proc/self/fd/%d/%s", pfd, base);
   while (archive_entry_xattr_next(e, &xname, &xval, &xlen) == ARCHIVE_OK) {
-    if (rootless() && (strcmp(xname, "security.capability") == 0 ||
-                       strncmp(xname, "trusted.", 8) == 0)) {
-      bool caps = xname[0] == 's';
+    bool caps = strcmp(xname, "security.capability") == 0;
+    if ((caps && geteuid() != 0) || (rootless() && strncmp(xname, "trusted.", 8) == 0)) {
       rootless_note(caps ? NOTE_CAPS : NOTE_TRUSTED,
                     caps ? "file capabilities" : "trusted.* attributes", name);
       continue;
@@ -184,14 +183,33 @@ static int set_xattrs(struct archive_entry *e, int pfd, const char *base, bool i
   return 0;
 }
 
+/* The entry's owner: as root (the host's, or the user's namespace's, where
+ * an id past the user's subordinate ranges is refused); a user without a
+ * namespace keeps its own, with a note. */
+static int set_owner(struct archive_entry *e, int pfd, const char *base, const char *name,
+                     tote_err **err) {
+  la_int64_t uid = archive_entry_uid(e), gid = archive_entry_gid(e);
+  if (geteuid() != 0) {
+    if (uid != 0 || gid != 0)
+      rootless_note(NOTE_OWNERS, "owners other than root (no subordinate ids for you in "
+                                 "/etc/subuid and /etc/subgid)", name);
+    return 0;
+  }
+  if (fchownat(pfd, base, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) == 0)
+    return 0;
+  if (errno == EINVAL && rootless())
+    return err_set(err, 0, "the owner %lld:%lld of \"%s\" is past the ids mapped for you: give "
+                           "your user larger ranges in /etc/subuid and /etc/subgid",
+                   (long long)uid, (long long)gid, name);
+  return err_sys(err, "setting the owner of \"%s\"", name);
+}
+
 static int set_meta(struct archive_entry *e, int pfd, const char *base, const char *name,
                     tote_err **err) {
   mode_t type = archive_entry_filetype(e);
   bool link = type == AE_IFLNK;
-  if (geteuid() == 0 &&
-      fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-               AT_SYMLINK_NOFOLLOW) < 0)
-    return err_sys(err, "setting the owner of \"%s\"", name);
+  if (set_owner(e, pfd, base, name, err) < 0)
+    return -1;
   if (!link && fchmodat(pfd, base, archive_entry_perm(e) & 07777, 0) < 0)
     return err_sys(err, "setting the mode of \"%s\"", name);
   if (set_xattrs(e, pfd, base, link, name, err) < 0)

@@ -10,13 +10,14 @@
 
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/rootless.h"
 #include "util/xalloc.h"
 
 static char *conf_path(void) {
   const char *env = getenv("TOTE_REGISTRIES_CONF");
   if (env && *env)
     return xstrdup(env);
-  if (geteuid() != 0) {
+  if (rootless()) {
     const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     char *p = xdg && *xdg ? xasprintf("%s/tote/registries.json", xdg)
               : home      ? xasprintf("%s/.config/tote/registries.json", home)

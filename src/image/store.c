@@ -14,13 +14,14 @@
 
 #include "util/err.h"
 #include "util/fs.h"
+#include "util/rootless.h"
 #include "util/xalloc.h"
 
 #define LAYOUT_TEXT "{\"imageLayoutVersion\":\"1.0.0\"}"
 #define EMPTY_INDEX "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}"
 
 char *img_store_default_root(void) {
-  if (geteuid() == 0)
+  if (!rootless())
     return xstrdup("/var/lib/tote");
   const char *xdg = getenv("XDG_DATA_HOME");
   if (xdg && xdg[0] == '/')

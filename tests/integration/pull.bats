@@ -176,6 +176,12 @@ teardown() {
 	fi
 	# a rootless test's home, outside bats's tmp dir (which nobody cannot enter)
 	[ -z "${ROOTLESS_HOME:-}" ] || rm -rf "$ROOTLESS_HOME"
+	# a rootless test's user and its subordinate ranges
+	if [ -n "${RL_USER:-}" ]; then
+		sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+		pkill -KILL -u "$RL_USER" 2>/dev/null || true
+		userdel -r "$RL_USER" >/dev/null 2>&1 || true
+	fi
 	return 0
 }
 
@@ -1069,4 +1075,74 @@ EOF
 	refute_line old
 	refute_line motd
 	assert_line tote-layer2
+}
+
+# rl_user COUNT — a user made for the test (removed by teardown) whose only
+# subordinate uid and gid range is 1600000:COUNT (useradd's own ranges are
+# dropped); RL_HOME is its home, outside bats's tmp dir.
+rl_user() {
+	command -v newuidmap >/dev/null || skip "newuidmap (package uidmap) is missing"
+	RL_USER=tote-rl-pull
+	userdel -r "$RL_USER" >/dev/null 2>&1 || true
+	ROOTLESS_HOME=$(mktemp -d /tmp/tote-rootless.XXXXXX)
+	useradd -M -d "$ROOTLESS_HOME" -s /bin/sh "$RL_USER"
+	chown "$RL_USER:" "$ROOTLESS_HOME"
+	sed -i "/^$RL_USER:/d" /etc/subuid /etc/subgid
+	echo "$RL_USER:1600000:$1" >>/etc/subuid
+	echo "$RL_USER:1600000:$1" >>/etc/subgid
+	RL_UID=$(id -u "$RL_USER")
+	RL_GID=$(id -g "$RL_USER")
+}
+
+as_rl() {
+	setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups \
+		env -i HOME="$ROOTLESS_HOME" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+@test "rootless with subordinate ids: the owners are kept, shifted into the user's range; tote unshare shows the image's; rmi removes them" {
+	rl_user 65536
+	run -0 --separate-stderr as_rl "$TOTE" pull -q "$REG/test/busybox"
+	[ "$output" = "$(hex "$BB_CONFIG")" ]
+	[ -z "$stderr" ] # no note: nothing was let go
+	local store="$ROOTLESS_HOME/.local/share/tote" l1 l2
+	l1="$store/layers/$(hex "$BB_CHAIN1")/fs"
+	l2="$store/layers/$(hex "$BB_CHAIN2")/fs"
+	# on disk: root's files are the user's, uid 1000's are 1600000 + 999
+	[ "$(stat -c %u:%g "$l1/bin/busybox")" = "$RL_UID:$RL_GID" ]
+	[ "$(stat -c %u:%g "$l1/home/tote")" = 1600999:1600999 ]
+	# the whiteout and the opaque dir as without ranges
+	[ "$(stat -c '%F %t:%T' "$l2/etc/motd")" = "character special file 0:0" ]
+	[ "$(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.overlay.opaque").decode())' "$l2/opt/data")" = y ]
+	# in the user's namespace they are the image's owners
+	run -0 as_rl "$TOTE" unshare stat -c %u:%g "$l1/home/tote" "$l1/bin/busybox"
+	[ "$output" = $'1000:1000\n0:0' ]
+	run -0 as_rl "$TOTE" unshare sh -c 'id -u; cat /proc/self/uid_map'
+	assert_line --index 0 0
+	assert_line --regexp "^ +0 +$RL_UID +1\$"
+	assert_line --regexp "^ +1 +1600000 +65536\$"
+	# files of ids that are not the user's go too
+	run -0 as_rl "$TOTE" rmi "$REG/test/busybox"
+	[ -z "$(ls -A "$store/layers")" ]
+	[ "$(jq '.manifests | length' "$store/images/index.json")" = 0 ]
+}
+
+@test "rootless: an owner past the user's subordinate range fails the pull, naming the file and the fix, and no layer stays" {
+	rl_user 500
+	run -125 --separate-stderr as_rl "$TOTE" pull -q "$REG/test/busybox"
+	[[ "$stderr" == *'the owner 1000:1000 of "home/tote" is past the ids mapped for you'*'/etc/subuid'* ]]
+	local store="$ROOTLESS_HOME/.local/share/tote"
+	[ -z "$(ls -A "$store/layers" 2>/dev/null)" ]
+	run -0 as_rl "$TOTE" images -q
+	[ -z "$output" ]
+}
+
+@test "tote unshare: refused as root, and for a user without subordinate ids" {
+	run -125 --separate-stderr "$TOTE" unshare true
+	[[ "$stderr" == *"tote unshare is for users without root"* ]]
+	command -v setpriv >/dev/null || skip "no setpriv (util-linux)"
+	ROOTLESS_HOME=$(mktemp -d /tmp/tote-rootless.XXXXXX)
+	chown 65534:65534 "$ROOTLESS_HOME"
+	run -125 --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env -i HOME="$ROOTLESS_HOME" PATH=/usr/bin:/bin "$TOTE" unshare true
+	[[ "$stderr" == *"no subordinate ids"*"/etc/subuid"* ]]
 }

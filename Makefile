@@ -1,6 +1,7 @@
 # tote - build with plain make: see docs/build.md for why.
 #
-#   make                 build/tote-oci and build/tote (optimised, warnings on)
+#   make                 build/tote-oci, build/tote and build/tote-init (optimised,
+#                        warnings on)
 #   make asan            build-asan/: the same with AddressSanitizer + UBSan
 #   make unit            build the cmocka unit tests into $(BUILD)/tests/unit/
 #   make fuzz            build/fuzz/*_fuzzer (clang + libFuzzer): config, reference,
@@ -39,7 +40,13 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 .PHONY: all asan unit fuzz image check clean
-all: $(BUILD)/tote-oci $(BUILD)/tote
+all: $(BUILD)/tote-oci $(BUILD)/tote $(BUILD)/tote-init
+
+# tote run --init's pid 1, bound into containers whose images may have no
+# libc: static, and small
+$(BUILD)/tote-init: src/init/tote-init.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu17 $(WARN) -Os -static -s -o $@ $<
 
 $(BUILD)/libtote.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
@@ -70,7 +77,10 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtoteengine.a $(BUILD)/libtote.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+
+# the flag parser is the command lines' own, in neither library
+$(BUILD)/tests/unit/test_cli_opts: $(BUILD)/src/cli/cli_opts.o
 
 unit: $(UNIT_BINS)
 

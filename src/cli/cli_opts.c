@@ -57,6 +57,35 @@ static int set_value(const struct cli_opt *o, const char *flag, const char *valu
   return 0;
 }
 
+/* A run of short flags in one argument, as docker's users type them:
+ * "-it" is -i -t, and a flag that takes a value takes the rest ("-ubob")
+ * or the next argument ("-du bob").  Returns the index of the next argument
+ * to parse, or -1 with err. */
+static int parse_shorts(int argc, char **argv, int i, const struct cli_opt *opts,
+                        tote_err **err) {
+  const char *a = argv[i];
+  for (const char *c = a + 1; *c; c++) {
+    const struct cli_opt *o = find_short(opts, *c);
+    if (o == NULL) {
+      err_set(err, 0, "unknown flag -%c in %s (see --help)", *c, a);
+      return -1;
+    }
+    char flag[3] = {'-', *c, '\0'};
+    if (o->type == OPT_BOOL) {
+      if (set_value(o, flag, NULL, err) < 0)
+        return -1;
+      continue;
+    }
+    const char *value = c[1] ? c + 1 : i + 1 < argc ? argv[++i] : NULL;
+    if (value == NULL) {
+      err_set(err, 0, "flag %s needs a value", flag);
+      return -1;
+    }
+    return set_value(o, flag, value, err) < 0 ? -1 : i + 1;
+  }
+  return i + 1;
+}
+
 int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, tote_err **err) {
   int i = first;
   while (i < argc) {
@@ -71,6 +100,11 @@ int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, tote
     const struct cli_opt *o = find_long(opts, name, len);
     if (o == NULL && a[1] != '-' && len == 1)
       o = find_short(opts, name[0]);
+    if (o == NULL && a[1] != '-' && find_short(opts, name[0])) {
+      if ((i = parse_shorts(argc, argv, i, opts, err)) < 0)
+        return -1;
+      continue;
+    }
     if (o == NULL) {
       err_set(err, 0, "unknown flag %.*s (see --help)", (int)(len + (size_t)(name - a)), a);
       return -1;
@@ -88,6 +122,25 @@ int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts, tote
     i++;
   }
   return i;
+}
+
+bool cli_wants_help(int argc, char **argv, int first, const struct cli_opt *opts) {
+  bool h_is_help = find_short(opts, 'h') == NULL;
+  for (int i = first; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
+      return false; /* what follows is the command's, or the container's */
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-help") == 0 || (h_is_help && strcmp(a, "-h") == 0))
+      return true;
+    const char *name = a + 1 + (a[1] == '-');
+    size_t len = strcspn(name, "=");
+    const struct cli_opt *o = find_long(opts, name, len);
+    if (o == NULL && a[1] != '-' && len == 1)
+      o = find_short(opts, name[0]);
+    if (o && o->type != OPT_BOOL && name[len] != '=')
+      i++; /* its value */
+  }
+  return false;
 }
 
 void cli_print_opts(const struct cli_opt *opts) {

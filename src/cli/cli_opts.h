@@ -2,7 +2,9 @@
  *
  * Long flags take one or two dashes ("--bundle B", "-bundle B",
  * "--bundle=B"), as runc accepts; short flags are single letters ("-b B").
- * Parsing stops at the first argument that is not a flag, or after "--". */
+ * Short boolean flags combine ("-it"); a short flag that takes a value may
+ * carry it ("-uroot").  Parsing stops at the first argument that is not a
+ * flag, or after "--". */
 #ifndef TOTE_CLI_OPTS_H
 #define TOTE_CLI_OPTS_H
 
@@ -30,6 +32,10 @@ struct strlist {
  * (unknown flag, missing value). */
 int cli_parse(int argc, char **argv, int first, const struct cli_opt *opts,
               struct tote_err **err);
+/* Whether the flags before the first positional argument ask for help:
+ * --help, or -h where opts gives -h no other meaning (tote run -h is the
+ * hostname, as docker's). */
+bool cli_wants_help(int argc, char **argv, int first, const struct cli_opt *opts);
 void cli_print_opts(const struct cli_opt *opts);
 void strlist_free(struct strlist *l);
 

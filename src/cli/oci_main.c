@@ -63,16 +63,6 @@ static void print_cmd_help(const struct oci_cmd *c) {
   }
 }
 
-static bool wants_help(int argc, char **argv, int first) {
-  for (int i = first; i < argc; i++) {
-    if (strcmp(argv[i], "--") == 0)
-      return false;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-      return true;
-  }
-  return false;
-}
-
 static char *default_root(void) {
   if (geteuid() == 0)
     return xstrdup("/run/tote");
@@ -152,7 +142,8 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
       return err_set(err, 0, "%s is not supported (tote-oci has no CRIU support)", argv[first]);
     return err_set(err, 0, "unknown command %s (see tote-oci --help)", argv[first]);
   }
-  if (wants_help(argc, argv, first + 1)) {
+  if (cli_wants_help(argc, argv, first + 1,
+                     cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}})) {
     print_cmd_help(cmd);
     return *code = EXIT_OK, 0;
   }

@@ -32,6 +32,10 @@ extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_
  * index of the first positional, -1 on error. */
 int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, struct tote_err **err);
 
+/* The path of name in the directory of the running tote (tote-init lives
+ * beside it); NULL when /proc/self/exe cannot be read. */
+char *tote_sibling(const char *name);
+
 #define TOTE_VERSION_STRING "0.1.0"
 
 #endif

@@ -1,8 +1,10 @@
 /* tote_main.c - tote: global flags, the command table, and the one place
  * where an error is printed. */
+#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/tote.h"
 #include "engine/userns.h"
@@ -40,16 +42,6 @@ static void print_help(void) {
   printf("\nRun 'tote COMMAND --help' for a command's flags.\n");
 }
 
-static bool wants_help(int argc, char **argv, int from) {
-  for (int i = from; i < argc; i++) {
-    if (strcmp(argv[i], "--") == 0)
-      return false;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-      return true;
-  }
-  return false;
-}
-
 int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, tote_err **err) {
   int i = cli_parse(argc, argv, 1, cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}}, err);
   if (i < 0)
@@ -58,6 +50,18 @@ int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, tote_
     return err_set(err, 0, "tote %s needs %s (see tote %s --help)", cmd->name, cmd->args,
                    cmd->name);
   return i;
+}
+
+char *tote_sibling(const char *name) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return NULL;
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  if (slash)
+    *slash = '\0';
+  return xasprintf("%s/%s", self, name);
 }
 
 static int dispatch(int argc, char **argv, int *code, tote_err **err) {
@@ -79,7 +83,8 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
       cmd = *c;
   if (cmd == NULL)
     return err_set(err, 0, "unknown command %s (see tote --help)", argv[first]);
-  if (wants_help(argc, argv, first + 1)) {
+  if (cli_wants_help(argc, argv, first + 1,
+                     cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}})) {
     printf("Usage: tote %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
     if (cmd->opts && cmd->opts[0].name) {
       printf("\nFlags:\n");

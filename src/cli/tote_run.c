@@ -8,6 +8,7 @@
 
 #include "cli/tote.h"
 #include "engine/container.h"
+#include "engine/envfile.h"
 #include "engine/run.h"
 #include "image/images.h"
 #include "image/store.h"
@@ -16,11 +17,15 @@
 #include "util/rootless.h"
 #include "util/xalloc.h"
 
-static bool run_rm, run_detach, run_interactive, run_tty;
+static bool run_rm, run_detach, run_interactive, run_tty, run_privileged, run_read_only,
+    run_init;
 static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_hostname,
-    *run_rootfs;
+    *run_rootfs, *run_pull, *run_platform;
+static const char *run_memory, *run_memory_swap, *run_cpus, *run_cpu_shares, *run_cpuset,
+    *run_pids;
 static const char *run_tls = "true";
-static struct strlist run_env;
+static struct strlist run_env, run_env_file, run_label, run_ulimit, run_cap_add, run_cap_drop,
+    run_security, run_volume, run_mount, run_tmpfs, run_add_host;
 
 static const struct cli_opt run_opts[] = {
     {"rm", 0, OPT_BOOL, &run_rm, "remove the container when it exits", NULL},
@@ -34,6 +39,38 @@ static const struct cli_opt run_opts[] = {
     {"hostname", 'h', OPT_STRING, &run_hostname, "the container's host name", "NAME"},
     {"rootfs", 0, OPT_STRING, &run_rootfs,
      "run in this directory, or tar[.gz|.zst] archive, instead of an image", "PATH"},
+    {"env-file", 0, OPT_STRING_LIST, &run_env_file, "read KEY=VALUE lines (and KEY) from FILE",
+     "FILE"},
+    {"label", 'l', OPT_STRING_LIST, &run_label, "KEY[=VALUE] on the container (repeatable)",
+     "LABEL"},
+    {"volume", 'v', OPT_STRING_LIST, &run_volume,
+     "bind a host directory: /HOST:/CONTAINER[:ro|rw][,propagation]", "VOLUME"},
+    {"mount", 0, OPT_STRING_LIST, &run_mount,
+     "type=bind,source=/HOST,target=/CONTAINER[,readonly] or type=tmpfs,target=/PATH"
+     "[,tmpfs-size=N][,tmpfs-mode=MODE]",
+     "MOUNT"},
+    {"tmpfs", 0, OPT_STRING_LIST, &run_tmpfs, "a tmpfs at /PATH[:OPTIONS]", "PATH"},
+    {"read-only", 0, OPT_BOOL, &run_read_only, "mount the container's root read-only", NULL},
+    {"memory", 'm', OPT_STRING, &run_memory, "memory limit (like 512m, 2g)", "SIZE"},
+    {"memory-swap", 0, OPT_STRING, &run_memory_swap, "memory plus swap limit, or -1", "SIZE"},
+    {"cpus", 0, OPT_STRING, &run_cpus, "CPU time, in CPUs (like 1.5)", "N"},
+    {"cpu-shares", 'c', OPT_STRING, &run_cpu_shares, "relative CPU weight (1024: one share)",
+     "N"},
+    {"cpuset-cpus", 0, OPT_STRING, &run_cpuset, "the CPUs it may run on (like 0-1,3)", "CPUS"},
+    {"pids-limit", 0, OPT_STRING, &run_pids, "at most N processes (0 or -1: no limit)", "N"},
+    {"ulimit", 0, OPT_STRING_LIST, &run_ulimit, "NAME=SOFT[:HARD] (like nofile=1024:2048)",
+     "ULIMIT"},
+    {"cap-add", 0, OPT_STRING_LIST, &run_cap_add, "add a capability (or ALL)", "CAP"},
+    {"cap-drop", 0, OPT_STRING_LIST, &run_cap_drop, "drop a capability (or ALL)", "CAP"},
+    {"privileged", 0, OPT_BOOL, &run_privileged,
+     "every capability and host device, no seccomp, no masked paths", NULL},
+    {"security-opt", 0, OPT_STRING_LIST, &run_security,
+     "seccomp=FILE|unconfined, no-new-privileges[=true|false]", "OPT"},
+    {"init", 0, OPT_BOOL, &run_init, "run tote-init as pid 1: it forwards signals and reaps "
+                                     "zombies", NULL},
+    {"add-host", 0, OPT_STRING_LIST, &run_add_host, "a HOST:IP line in /etc/hosts", "HOST:IP"},
+    {"pull", 0, OPT_STRING, &run_pull, "missing (default), always or never", "POLICY"},
+    {"platform", 0, OPT_STRING, &run_platform, "for a pull: os/arch[/variant]", "PLATFORM"},
     {"tls-verify", 0, OPT_STRING, &run_tls, "for a pull the run needs: true or false", "BOOL"},
     {"detach", 'd', OPT_BOOL, &run_detach, "refused for now: containers run in the foreground",
      NULL},
@@ -55,6 +92,24 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
                    run_detach ? "d" : run_interactive ? "i" : "t");
   if (strcmp(run_tls, "true") != 0 && strcmp(run_tls, "false") != 0)
     return err_set(err, 0, "--tls-verify takes true or false, not \"%s\"", run_tls);
+  if (run_pull && strcmp(run_pull, "missing") != 0 && strcmp(run_pull, "always") != 0 &&
+      strcmp(run_pull, "never") != 0)
+    return err_set(err, 0, "--pull takes missing, always or never, not \"%s\"", run_pull);
+  for (int k = 0; k < run_label.n; k++)
+    if (run_label.items[k][0] == '\0' || run_label.items[k][0] == '=')
+      return err_set(err, 0, "--label \"%s\": KEY[=VALUE] with a KEY", run_label.items[k]);
+  /* --env-file's entries, then -e's over them */
+  _cleanup_strv_ char **env = NULL;
+  size_t nenv = 0;
+  for (int k = 0; k < run_env_file.n; k++)
+    if (eng_env_file(run_env_file.items[k], &env, &nenv, err) < 0)
+      return -1;
+  for (int k = 0; k < run_env.n; k++) {
+    env = xrealloc(env, (nenv + 2) * sizeof *env);
+    env[nenv++] = xstrdup(run_env.items[k]);
+    env[nenv] = NULL;
+  }
+  _cleanup_free_ char *init_path = tote_sibling("tote-init");
   struct eng_run_opts o = {
       .root = ctx->root,
       .state_root = rootless() ? NULL : "/run/tote",
@@ -63,8 +118,8 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
       .args = argv + first_arg,
       .nargs = argc - first_arg,
       .name = run_name,
-      .env = run_env.items,
-      .nenv = run_env.n,
+      .env = (const char **)env,
+      .nenv = (int)nenv,
       .workdir = run_workdir,
       .user = run_user,
       .entrypoint = run_entrypoint ? run_entrypoint : "",
@@ -72,6 +127,30 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
       .hostname = run_hostname,
       .remove = run_rm,
       .tls_verify = strcmp(run_tls, "true") == 0,
+      .platform = run_platform,
+      .pull = run_pull,
+      .labels = run_label.items,
+      .nlabels = run_label.n,
+      .host = {
+          .memory = run_memory,
+          .memory_swap = run_memory_swap,
+          .cpus = run_cpus,
+          .cpu_shares = run_cpu_shares,
+          .cpuset_cpus = run_cpuset,
+          .pids_limit = run_pids,
+          .ulimits = {run_ulimit.items, run_ulimit.n},
+          .cap_add = {run_cap_add.items, run_cap_add.n},
+          .cap_drop = {run_cap_drop.items, run_cap_drop.n},
+          .security_opts = {run_security.items, run_security.n},
+          .volumes = {run_volume.items, run_volume.n},
+          .mounts = {run_mount.items, run_mount.n},
+          .tmpfs = {run_tmpfs.items, run_tmpfs.n},
+          .add_hosts = {run_add_host.items, run_add_host.n},
+          .privileged = run_privileged,
+          .read_only = run_read_only,
+          .init = run_init,
+          .init_path = init_path,
+      },
   };
   if (o.state_root == NULL)
     return err_set(err, 0, "tote run as a user (rootless) is not supported yet: run it as root");

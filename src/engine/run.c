@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "engine/container.h"
-#include "engine/seccomp_profile.h"
+#include "engine/hostconfig.h"
 #include "image/images.h"
 #include "image/layer.h"
 #include "image/pull.h"
@@ -31,16 +31,26 @@
 /* The image's listing entry (images.h), pulled first when it is not in the
  * store (docker's --pull missing). */
 static json_t *find_image(struct img_store *s, const struct eng_run_opts *o, tote_err **err) {
-  json_t *list = img_list(s, err);
-  if (list == NULL)
+  bool always = o->pull && strcmp(o->pull, "always") == 0;
+  bool never = o->pull && strcmp(o->pull, "never") == 0;
+  json_t *list = always ? NULL : img_list(s, err);
+  if (list == NULL && !always)
     return NULL;
   tote_err *e = NULL;
-  json_t *img = img_resolve(list, o->image, &e);
+  json_t *img = list ? img_resolve(list, o->image, &e) : NULL;
+  if (img == NULL && never) {
+    err_free(&e);
+    json_decref(list);
+    err_set(err, 0, "image %s is not in the store, and --pull=never: pull it first (tote pull)",
+            o->image);
+    return NULL;
+  }
   if (img == NULL) {
     err_free(&e);
     json_decref(list);
-    fprintf(stderr, "Unable to find image '%s' in the store: pulling it\n", o->image);
-    struct img_pull_opts po = {.tls_verify = o->tls_verify};
+    if (!always)
+      fprintf(stderr, "Unable to find image '%s' in the store: pulling it\n", o->image);
+    struct img_pull_opts po = {.tls_verify = o->tls_verify, .platform = o->platform};
     char id[IMG_DIGEST_LEN + 1];
     if (img_pull(s, o->image, &po, id, err) < 0)
       return NULL;
@@ -218,7 +228,7 @@ static json_t *command(json_t *icfg, const struct eng_run_opts *o, tote_err **er
 }
 
 static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char *rootfs,
-                           int rootfd, const char *id, tote_err **err) {
+                           int rootfd, int dfd, const char *id, tote_err **err) {
   json_t *icfg = json_object_get(img, "config");
   json_t *args = command(icfg, o, err);
   if (args == NULL)
@@ -274,21 +284,32 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
     json_object_set_new(proc, "user", json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid",
                                                 (json_int_t)gid));
   }
-  /* docker's default seccomp profile, for this container's capabilities */
-  json_t *sc = eng_seccomp_profile(ENG_SECCOMP_PROFILE,
-                                   json_object_get(json_object_get(proc, "capabilities"),
-                                                   "bounding"), err);
-  if (sc == NULL) {
+  json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 0));
+  json_object_set_new(spec, "hostname", json_string(hostname));
+  /* the flags' HostConfig: caps, then the seccomp profile that fits them
+   * (docker's default), resources, mounts, /etc/hosts */
+  _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
+  if (eng_host_apply(spec, &o->host, dfd, base, err) < 0) {
     json_decref(spec);
     return NULL;
   }
-  json_object_set_new(json_object_get(spec, "linux"), "seccomp", sc);
-  json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 0));
-  json_object_set_new(spec, "hostname", json_string(hostname));
   return spec;
 }
 
 /* ---- run ---- */
+
+/* The image's Labels, then --label KEY[=VALUE] over them. */
+static json_t *labels(json_t *img, const struct eng_run_opts *o) {
+  json_t *l = json_object_get(json_object_get(img, "config"), "Labels");
+  json_t *out = json_is_object(l) ? json_deep_copy(l) : json_object();
+  for (int i = 0; i < o->nlabels; i++) {
+    const char *eq = strchr(o->labels[i], '=');
+    _cleanup_free_ char *k = xstrndup(o->labels[i], eq ? (size_t)(eq - o->labels[i])
+                                                       : strlen(o->labels[i]));
+    json_object_set_new(out, k, json_string(eq ? eq + 1 : ""));
+  }
+  return out;
+}
 
 static void now_rfc3339(char *buf, size_t len) {
   struct timespec ts;
@@ -356,6 +377,7 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
                         json_string_value(json_object_get(img, "name")), "image_id",
                         json_string_value(json_object_get(img, "id")), "created", created, "state",
                         "created");
+  json_object_set_new(c, "labels", labels(img, o));
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
   _cleanup_free_ char *rootfs = given ? xstrdup(given) : xasprintf("%s/rootfs", base);
   /* the image stays while the container does, whatever rmi -f does */
@@ -381,7 +403,7 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   _cleanup_close_ int rootfd = rc == 0 ? open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
   if (rc == 0 && rootfd < 0)
     rc = err_sys(err, "opening the rootfs %s", rootfs);
-  json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, id, err) : NULL;
+  json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, dfd, id, err) : NULL;
   if (rc == 0 && spec == NULL)
     rc = -1;
   if (rc == 0) {

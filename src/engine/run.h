@@ -16,6 +16,8 @@
 
 #include <stdbool.h>
 
+#include "engine/hostconfig.h"
+
 struct tote_err;
 
 struct eng_run_opts {
@@ -33,6 +35,11 @@ struct eng_run_opts {
   bool entrypoint_set;    /* --entrypoint given (maybe "") */
   bool remove;            /* --rm */
   bool tls_verify;        /* for a pull the run needs */
+  const char *platform;   /* --platform for that pull, or NULL */
+  const char *pull;       /* --pull: missing (NULL), always or never */
+  struct eng_host host;   /* resources, caps, security, mounts (hostconfig.h) */
+  const char **labels;    /* --label KEY[=VALUE] */
+  int nlabels;
 };
 
 /* Run to the end; *exit_code gets the container's (128+N for signal N).

@@ -115,7 +115,9 @@ json_t *eng_seccomp_profile(const char *path, json_t *caps, tote_err **err) {
   size_t len;
   _cleanup_free_ char *text = read_file_at(AT_FDCWD, path, &len, err);
   if (text == NULL) {
-    err_wrap(err, "the default seccomp profile (apt-get install golang-github-containers-common)");
+    if (strcmp(path, ENG_SECCOMP_PROFILE) == 0)
+      err_wrap(err, "the default seccomp profile (apt-get install "
+                    "golang-github-containers-common)");
     return NULL;
   }
   json_error_t je;

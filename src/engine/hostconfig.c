@@ -17,6 +17,7 @@
 
 #include "engine/devices.h"
 #include "engine/seccomp_profile.h"
+#include "engine/volume.h"
 #include "runtime/config.h"
 #include "runtime/runtime.h"
 #include "util/err.h"
@@ -122,6 +123,15 @@ static json_t *bind_mount(const char *src, const char *dst, bool ro, const char 
                    "options", opts);
 }
 
+/* A volume mount before it is made: bound by eng_host_apply. */
+static json_t *volume_mount(const char *name, const char *dst, bool ro, bool nocopy) {
+  json_t *opts = json_pack("[s, s]", "rbind", "rprivate");
+  if (ro)
+    json_array_append_new(opts, json_string("ro"));
+  return json_pack("{s:s, s:s, s:s, s:o, s:b}", "destination", dst, "type", "volume", "source",
+                   name, "options", opts, "x-nocopy", nocopy);
+}
+
 json_t *eng_parse_volume(const char *s, tote_err **err) {
   _cleanup_free_ char *copy = xstrdup(s);
   char *src = copy, *dst = strchr(copy, ':'), *opts = NULL;
@@ -129,23 +139,28 @@ json_t *eng_parse_volume(const char *s, tote_err **err) {
     *dst++ = '\0';
     if ((opts = strchr(dst, ':')))
       *opts++ = '\0';
+  } else { /* -v /PATH: an anonymous volume */
+    dst = copy;
+    src = "";
   }
-  if (dst == NULL || !clean_abs(src)) {
-    err_set(err, 0, "-v \"%s\": named and anonymous volumes are not supported yet: bind a host "
-                    "directory, -v /HOST/PATH:/CONTAINER/PATH[:ro]", s);
+  bool volume = !clean_abs(src);
+  if (volume && *src && eng_volume_check_name(src, err) < 0) {
+    err_wrap(err, "-v \"%s\"", s);
     return NULL;
   }
   if (!clean_abs(dst)) {
     err_set(err, 0, "-v \"%s\": the container path \"%s\" is not absolute", s, dst);
     return NULL;
   }
-  bool ro = false;
+  bool ro = false, nocopy = false;
   const char *prop = NULL;
   for (char *o = opts ? strtok(opts, ",") : NULL; o; o = strtok(NULL, ",")) {
     if (strcmp(o, "ro") == 0 || strcmp(o, "rw") == 0) {
       ro = o[1] == 'o';
-    } else if (one_of(o, propagations)) {
+    } else if (one_of(o, propagations) && !volume) {
       prop = o;
+    } else if (strcmp(o, "nocopy") == 0 && volume) {
+      nocopy = true;
     } else if (strcmp(o, "z") == 0 || strcmp(o, "Z") == 0) {
       /* SELinux relabeling: nothing to do where SELinux is not enabled */
       if (access("/sys/fs/selinux/enforce", F_OK) == 0) {
@@ -153,12 +168,12 @@ json_t *eng_parse_volume(const char *s, tote_err **err) {
         return NULL;
       }
     } else {
-      err_set(err, 0, "-v \"%s\": unknown option \"%s\" (ro, rw, z, Z, or a propagation: "
-                      "[r]private, [r]shared, [r]slave)", s, o);
+      err_set(err, 0, "-v \"%s\": unknown option \"%s\" (ro, rw, z, Z; for a host path a "
+                      "propagation: [r]private, [r]shared, [r]slave; for a volume nocopy)", s, o);
       return NULL;
     }
   }
-  return bind_mount(src, dst, ro, prop);
+  return volume ? volume_mount(src, dst, ro, nocopy) : bind_mount(src, dst, ro, prop);
 }
 
 json_t *eng_parse_tmpfs(const char *s, tote_err **err) {
@@ -181,16 +196,19 @@ json_t *eng_parse_tmpfs(const char *s, tote_err **err) {
 /* One key=value of --mount into the fields; -1 on an unknown key. */
 struct mount_spec {
   const char *type, *src, *dst, *prop, *size, *mode;
-  bool ro;
+  bool ro, nocopy;
 };
 
 static int mount_field(struct mount_spec *m, char *kv) {
   char *v = strchr(kv, '=');
   if (v)
     *v++ = '\0';
-  if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0) {
-    m->ro = v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
-    return v == NULL || m->ro || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : -1;
+  bool *flag = strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0 ? &m->ro
+               : strcmp(kv, "volume-nocopy") == 0                    ? &m->nocopy
+                                                                     : NULL;
+  if (flag) {
+    *flag = v == NULL || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+    return v == NULL || *flag || strcmp(v, "false") == 0 || strcmp(v, "0") == 0 ? 0 : -1;
   }
   if (v == NULL)
     return -1;
@@ -216,12 +234,13 @@ json_t *eng_parse_mount(const char *s, tote_err **err) {
   for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
     if (mount_field(&m, kv) < 0) {
       err_set(err, 0, "--mount \"%s\": unknown or malformed field \"%s\" (type, source, target, "
-                      "readonly, bind-propagation, tmpfs-size, tmpfs-mode)", s, kv);
+                      "readonly, bind-propagation, volume-nocopy, tmpfs-size, tmpfs-mode)", s, kv);
       return NULL;
     }
   }
   if (m.type == NULL || m.dst == NULL || !clean_abs(m.dst)) {
-    err_set(err, 0, "--mount \"%s\": type=bind|tmpfs and an absolute target= are needed", s);
+    err_set(err, 0, "--mount \"%s\": type=bind|volume|tmpfs and an absolute target= are needed",
+            s);
     return NULL;
   }
   if (strcmp(m.type, "bind") == 0) {
@@ -264,8 +283,19 @@ json_t *eng_parse_mount(const char *s, tote_err **err) {
     return json_pack("{s:s, s:s, s:s, s:o}", "destination", m.dst, "type", "tmpfs", "source",
                      "tmpfs", "options", o);
   }
-  err_set(err, 0, "--mount \"%s\": type=%s is not supported%s", s, m.type,
-          strcmp(m.type, "volume") == 0 ? " yet (named volumes): bind a host directory" : "");
+  if (strcmp(m.type, "volume") == 0) {
+    if (m.src && eng_volume_check_name(m.src, err) < 0) {
+      err_wrap(err, "--mount \"%s\"", s);
+      return NULL;
+    }
+    if (m.prop || m.size || m.mode) {
+      err_set(err, 0, "--mount \"%s\": a volume takes source=NAME (or none: a new anonymous "
+                      "one), target=, readonly and volume-nocopy", s);
+      return NULL;
+    }
+    return volume_mount(m.src ? m.src : "", m.dst, m.ro, m.nocopy);
+  }
+  err_set(err, 0, "--mount \"%s\": type=%s is not supported (bind, volume or tmpfs)", s, m.type);
   return NULL;
 }
 
@@ -499,7 +529,8 @@ static int add_mounts(json_t *mounts, const struct eng_list *l, json_t *(*parse)
 static int make_volume_sources(const struct eng_list *l, tote_err **err) {
   for (int i = 0; i < l->n; i++) {
     _cleanup_free_ char *src = xstrndup(l->v[i], strcspn(l->v[i], ":"));
-    if (src[0] == '/' && access(src, F_OK) < 0 && mkdir_p(src, 0755, err) < 0)
+    bool bind = src[0] == '/' && strchr(l->v[i], ':'); /* not -v /PATH, a volume */
+    if (bind && access(src, F_OK) < 0 && mkdir_p(src, 0755, err) < 0)
       return err_wrap(err, "-v %s", l->v[i]);
   }
   return 0;
@@ -577,7 +608,48 @@ static void privileged(json_t *spec) {
   json_object_set_new(res, "devices", json_pack("[{s:b, s:s}]", "allow", 1, "access", "rwm"));
 }
 
-int eng_host_apply(json_t *spec, const struct eng_host *h, int cdir, const char *cdir_path,
+/* The image's Volumes that nothing else mounts: anonymous volumes. */
+static void image_volumes(json_t *mounts, json_t *icfg) {
+  const char *path;
+  json_t *unused;
+  json_object_foreach(json_object_get(icfg, "Volumes"), path, unused) {
+    size_t i;
+    json_t *m;
+    bool taken = path[0] != '/';
+    json_array_foreach(mounts, i, m) taken |=
+        strcmp(json_string_value(json_object_get(m, "destination")), path) == 0;
+    if (!taken)
+      json_array_append_new(mounts, volume_mount("", path, false, false));
+  }
+}
+
+/* Each volume mount made a bind of its volume: the volume created when
+ * missing (a new anonymous one for ""), and a new one filled from the
+ * image's directory at the destination unless nocopy. */
+static int make_volumes(json_t *mounts, const struct eng_host_ctx *ctx, tote_err **err) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m) {
+    if (strcmp(json_string_value(json_object_get(m, "type")), "volume") != 0)
+      continue;
+    const char *name = json_string_value(json_object_get(m, "source"));
+    const char *dst = json_string_value(json_object_get(m, "destination"));
+    bool anonymous = *name == '\0', created;
+    _cleanup_free_ char *made = NULL;
+    if (eng_volume_create(ctx->root, anonymous ? NULL : name, NULL, anonymous, &created, &made,
+                          err) < 0)
+      return -1;
+    bool copy = created && !json_is_true(json_object_get(m, "x-nocopy"));
+    json_object_set_new(m, "type", json_string("bind"));
+    json_object_set_new(m, "source", json_sprintf("%s/volumes/%s/_data", ctx->root, made));
+    json_object_del(m, "x-nocopy");
+    if (copy && eng_volume_copy_up(ctx->root, made, ctx->rootfd, dst, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int eng_host_apply(json_t *spec, const struct eng_host *h, const struct eng_host_ctx *ctx,
                    tote_err **err) {
   json_t *proc = json_object_get(spec, "process");
   json_t *lx = json_object_get(spec, "linux");
@@ -620,6 +692,7 @@ int eng_host_apply(json_t *spec, const struct eng_host *h, int cdir, const char 
       add_mounts(mounts, &h->mounts, eng_parse_mount, err) < 0 ||
       add_mounts(mounts, &h->tmpfs, eng_parse_tmpfs, err) < 0)
     return -1;
+  image_volumes(mounts, ctx->image_config);
   if (make_volume_sources(&h->volumes, err) < 0)
     return -1;
   if (h->init) {
@@ -631,5 +704,13 @@ int eng_host_apply(json_t *spec, const struct eng_host *h, int cdir, const char 
     json_array_extend(args, json_object_get(proc, "args"));
     json_object_set_new(proc, "args", args);
   }
-  return etc_files(spec, h, cdir, cdir_path, err);
+  if (etc_files(spec, h, ctx->cdir, ctx->cdir_path, err) < 0)
+    return -1;
+  /* last: nothing fails after volumes are made (a failure in between would
+   * leave anonymous ones that no config.json names) */
+  if (make_volumes(mounts, ctx, err) < 0) {
+    eng_volumes_release(ctx->root, spec, NULL);
+    return -1;
+  }
+  return 0;
 }

@@ -27,13 +27,23 @@ struct eng_host {
   const char *init_path; /* the tote-init binary bound in for --init */
 };
 
+/* Where the flags are applied. */
+struct eng_host_ctx {
+  const char *root;      /* the store (volumes live in ROOT/volumes) */
+  int cdir;              /* ROOT/containers/<id> */
+  const char *cdir_path;
+  int rootfd;            /* the container's rootfs, mounted (new volumes are filled from it) */
+  json_t *image_config;  /* the image's config (its Volumes), or NULL */
+};
+
 /* Apply h to spec (rt_default_spec with the image's process applied): caps
  * first, then the seccomp profile that fits them (docker's default unless
  * --security-opt seccomp=FILE|unconfined or --privileged), resources,
- * rlimits, mounts; hosts and hostname are written into the container's
- * directory cdir (an fd of ROOT/containers/<id>, whose path is cdir_path)
- * and bound in. */
-int eng_host_apply(json_t *spec, const struct eng_host *h, int cdir, const char *cdir_path,
+ * rlimits, mounts (volumes made, and filled from the image when new, for
+ * -v NAME:/PATH, -v /PATH, --mount type=volume and the image's Volumes);
+ * hosts and hostname are written into the container's directory and bound
+ * in. */
+int eng_host_apply(json_t *spec, const struct eng_host *h, const struct eng_host_ctx *ctx,
                    struct tote_err **err);
 
 /* The pure parsers, exported for the unit tests.  Each -1 with err. */
@@ -41,9 +51,11 @@ int eng_host_apply(json_t *spec, const struct eng_host *h, int cdir, const char 
 int eng_parse_cpus(const char *s, long long *quota, struct tote_err **err);
 /* "nofile=1024[:2048]" -> {"type": "RLIMIT_NOFILE", "soft", "hard"}. */
 json_t *eng_parse_ulimit(const char *s, struct tote_err **err);
-/* -v HOST:CTR[:OPTS] (HOST absolute) -> an OCI bind mount. */
+/* -v HOST:CTR[:OPTS] (HOST absolute) -> an OCI bind mount; -v NAME:CTR and
+ * -v CTR -> {"type": "volume", "source": NAME or "" (anonymous), ...}, which
+ * eng_host_apply turns into a bind of the volume. */
 json_t *eng_parse_volume(const char *s, struct tote_err **err);
-/* --mount type=bind|tmpfs,... -> an OCI mount. */
+/* --mount type=bind|volume|tmpfs,... -> an OCI mount (a volume as above). */
 json_t *eng_parse_mount(const char *s, struct tote_err **err);
 /* --tmpfs CTR[:OPTS] -> an OCI tmpfs mount. */
 json_t *eng_parse_tmpfs(const char *s, struct tote_err **err);

@@ -16,6 +16,7 @@
 
 #include "engine/container.h"
 #include "engine/hostconfig.h"
+#include "engine/volume.h"
 #include "image/images.h"
 #include "image/layer.h"
 #include "image/pull.h"
@@ -289,7 +290,9 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
   /* the flags' HostConfig: caps, then the seccomp profile that fits them
    * (docker's default), resources, mounts, /etc/hosts */
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
-  if (eng_host_apply(spec, &o->host, dfd, base, err) < 0) {
+  struct eng_host_ctx hctx = {
+      .root = o->root, .cdir = dfd, .cdir_path = base, .rootfd = rootfd, .image_config = icfg};
+  if (eng_host_apply(spec, &o->host, &hctx, err) < 0) {
     json_decref(spec);
     return NULL;
   }
@@ -431,6 +434,8 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
   if (mounted && umount2(rootfs, 0) < 0 && umount2(rootfs, MNT_DETACH) < 0)
     log_warn("unmounting %s: %s", rootfs, strerror(errno));
   if (o->remove || rc < 0) { /* a container that never ran is not kept */
+    if (spec)
+      eng_volumes_release(o->root, spec, id);
     eng_remove_dir(cdir, id, NULL);
     if (o->rootfs == NULL)
       img_release(&s, id);

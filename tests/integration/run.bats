@@ -24,20 +24,8 @@ setup_file() {
 		--config.workingdir /home/tote --config.user tote
 }
 
-setup() {
-	STORE="$BATS_TEST_TMPDIR/store"
-	tote import "$TARBALL" t/bb:1 >/dev/null
-}
-
-teardown() {
-	# nothing of a run may stay mounted
-	if grep -q " $STORE/" /proc/mounts 2>/dev/null; then
-		grep " $STORE/" /proc/mounts | awk '{ print $2 }' | xargs -r -n1 umount -l
-		echo "# a mount was left under the store" >&3
-	fi
-}
-
-tote() { "$TOTE" --root "$STORE" "$@"; }
+setup() { store_setup; }
+teardown() { store_teardown; }
 
 # the configured image, copied into the store by skopeo
 configured() {

@@ -16,19 +16,8 @@ setup_file() {
 	rootfs_tarball
 }
 
-setup() {
-	STORE="$BATS_TEST_TMPDIR/store"
-	tote import "$TARBALL" t/bb:1 >/dev/null
-}
-
-teardown() {
-	if grep -q " $STORE/" /proc/mounts 2>/dev/null; then
-		grep " $STORE/" /proc/mounts | awk '{ print $2 }' | xargs -r -n1 umount -l
-		echo "# a mount was left under the store" >&3
-	fi
-}
-
-tote() { "$TOTE" --root "$STORE" "$@"; }
+setup() { store_setup; }
+teardown() { store_teardown; }
 
 # nothing of a refused run may stay: no container, no mount
 nothing_left() {
@@ -183,11 +172,11 @@ cg() { echo "cat /sys/fs/cgroup/$1 2>/dev/null || cat /sys/fs/cgroup/$2"; }
 --security-opt|apparmor=x|--security-opt apparmor=x is not supported
 --security-opt|seccomp=/nonexistent.json|--security-opt seccomp=/nonexistent.json: opening /nonexistent.json
 --security-opt|nonsense|--security-opt "nonsense": seccomp=FILE|unconfined
--v|name:/x|-v "name:/x": named and anonymous volumes are not supported yet
+-v|x/y:/x|-v "x/y:/x": "x/y" is not a volume name
 -v|/h:rel|-v "/h:rel": the container path "rel" is not absolute
 -v|/h:/c:bogus|-v "/h:/c:bogus": unknown option "bogus"
 --mount|type=bind,source=/nonexistent,target=/x|the source /nonexistent: No such file or directory
---mount|type=volume,source=v,target=/x|type=volume is not supported yet
+--mount|type=nfs,target=/x|type=nfs is not supported (bind, volume or tmpfs)
 --tmpfs|rel|--tmpfs "rel": the container path is not absolute
 --add-host|db|--add-host "db": HOST:IP
 --add-host|db:999.1.1.1|--add-host "db:999.1.1.1": HOST:IP

@@ -16,3 +16,23 @@ rootfs_tarball() {
 	export TARBALL="$BATS_FILE_TMPDIR/rootfs.tar.gz"
 	tar -C "$ROOTFS_SRC" -czf "$TARBALL" .
 }
+
+# The suites that run containers (run, run_flags, volume, ...) give each
+# test its own store, $STORE, with the busybox image imported as t/bb:1
+# (rootfs_tarball in setup_file first); the runtime's state is /run/tote,
+# as tote run's.
+tote() { "$TOTE" --root "$STORE" "$@"; }
+
+store_setup() {
+	STORE="$BATS_TEST_TMPDIR/store"
+	tote import "$TARBALL" t/bb:1 >/dev/null
+}
+
+# nothing of a run may stay mounted: what a failed test left is unmounted
+# (so that bats can remove its tmp dir) and reported
+store_teardown() {
+	if grep -q " $STORE/" /proc/mounts 2>/dev/null; then
+		grep " $STORE/" /proc/mounts | awk '{ print $2 }' | xargs -r -n1 umount -l
+		echo "# a mount was left under the store" >&3
+	fi
+}

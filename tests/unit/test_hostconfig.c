@@ -84,7 +84,16 @@ static void test_volume(void **state) {
   assert_string_equal(dump(eng_parse_volume("/h:/c:ro,rw", NULL)),
                       "{\"destination\":\"/c\",\"options\":[\"rbind\",\"rprivate\"],"
                       "\"source\":\"/h\",\"type\":\"bind\"}");
-  static const char *const bad[] = {"/c", "name:/c", "rel/h:/c", "/h:c", "/h:/c:bogus", NULL};
+  /* volumes: named, anonymous, nocopy; made later by eng_host_apply */
+  assert_string_equal(dump(eng_parse_volume("data:/c:ro,nocopy", NULL)),
+                      "{\"destination\":\"/c\",\"options\":[\"rbind\",\"rprivate\",\"ro\"],"
+                      "\"source\":\"data\",\"type\":\"volume\",\"x-nocopy\":true}");
+  assert_string_equal(dump(eng_parse_volume("/c", NULL)),
+                      "{\"destination\":\"/c\",\"options\":[\"rbind\",\"rprivate\"],"
+                      "\"source\":\"\",\"type\":\"volume\",\"x-nocopy\":false}");
+  static const char *const bad[] = {"c",          "x:/c",        "rel/h:/c",    "/h:c",
+                                    "/h:/c:bogus", "/h:/c:nocopy", "v1:/c:rshared", "v1:c",
+                                    NULL};
   for (const char *const *b = bad; *b; b++) {
     json_t *j = eng_parse_volume(*b, &e);
     refused(j, e, "-v");
@@ -117,6 +126,7 @@ static void test_mount_tmpfs(void **state) {
                                     "type=tmpfs,target=/t,tmpfs-mode=9",
                                     "type=tmpfs,source=/,target=/t",
                                     "type=volume,source=v,target=/t",
+                                    "type=volume,target=/t,tmpfs-size=1m",
                                     "type=nfs,target=/t",
                                     "target=/t",
                                     "type=bind,source=/,target=/c,color=red",

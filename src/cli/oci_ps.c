@@ -2,51 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/cli_ps.h"
 #include "cli/oci.h"
 #include "util/err.h"
 
 static const char *ps_format = "table";
 static const struct cli_opt ps_opts[] = {
     {"format", 'f', OPT_STRING, &ps_format, "table or json", "FORMAT"}, {NULL}};
-
-/* The table is ps(1)'s own output, filtered to the container's pids, as
- * runc does; trailing arguments are ps options (default -ef). */
-static int ps_table(pid_t *pids, size_t n, int argc, char **argv, tote_err **err) {
-  char pidlist[64 * 1024] = "";
-  size_t off = 0;
-  for (size_t k = 0; k < n && off < sizeof pidlist - 16; k++)
-    off += (size_t)snprintf(pidlist + off, sizeof pidlist - off, "%s%d", k ? "," : "",
-                            (int)pids[k]);
-  if (n == 0) {
-    printf("PID\n");
-    return 0;
-  }
-  char **args = calloc((size_t)argc + 4, sizeof *args);
-  int k = 0;
-  args[k++] = "ps";
-  for (int i = 0; i < argc; i++)
-    args[k++] = argv[i];
-  if (argc == 0)
-    args[k++] = "-f";
-  args[k++] = "-p";
-  args[k++] = pidlist;
-  fflush(stdout);
-  pid_t child = fork();
-  if (child == 0) {
-    execvp("ps", args);
-    _exit(127);
-  }
-  free(args);
-  int status = 0;
-  if (child < 0 || waitpid(child, &status, 0) < 0)
-    return err_sys(err, "running ps");
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    return err_set(err, 0, "ps is not installed (Debian package procps)");
-  return 0;
-}
 
 static int do_ps(const struct rt_context *ctx, int argc, char **argv, tote_err **err) {
   int i = cli_parse(argc, argv, 1, ps_opts, err);
@@ -68,7 +32,7 @@ static int do_ps(const struct rt_context *ctx, int argc, char **argv, tote_err *
     fputc('\n', stdout);
     json_decref(arr);
   } else if (strcmp(ps_format, "table") == 0) {
-    r = ps_table(pids, n, argc - i - 1, argv + i + 1, err);
+    r = cli_ps_table(pids, n, argc - i - 1, argv + i + 1, err);
   } else {
     r = err_set(err, 0, "--format takes table or json, not %s", ps_format);
   }

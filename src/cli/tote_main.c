@@ -17,7 +17,8 @@ static const struct tote_cmd *const commands[] = {
     &tote_run_cmd,   &tote_ps_cmd,      &tote_rm_cmd,
     &tote_pull_cmd,  &tote_images_cmd, &tote_rmi_cmd, &tote_image_cmd,
     &tote_tag_cmd,   &tote_history_cmd, &tote_save_cmd,  &tote_load_cmd,
-    &tote_import_cmd, &tote_login_cmd,  &tote_logout_cmd, &tote_unshare_cmd, &tote_volume_cmd, NULL,
+    &tote_import_cmd, &tote_login_cmd,  &tote_logout_cmd, &tote_unshare_cmd, &tote_volume_cmd, &tote_top_cmd, &tote_stats_cmd,
+    &tote_pause_cmd, &tote_unpause_cmd, NULL,
 };
 
 static const char *root;

@@ -8,8 +8,12 @@
 struct tote_err;
 
 /* Exit codes (docs/tote.md): 0, or 125 for an error of tote's own (a bad
- * flag, an image that cannot be pulled), as podman and docker run do. */
-enum { TOTE_EXIT_OK = 0, TOTE_EXIT_ERROR = 125 };
+ * flag, an image that cannot be pulled), as podman and docker run do; 1
+ * when a container named could not be acted on (docker's stop, rm...). */
+enum { TOTE_EXIT_OK = 0, TOTE_EXIT_FAILED = 1, TOTE_EXIT_ERROR = 125 };
+
+/* The runtime's state root of the engine's containers. */
+#define TOTE_STATE_ROOT "/run/tote"
 
 struct tote_ctx {
   const char *root; /* the store: /var/lib/tote, or $XDG_DATA_HOME/tote */

@@ -54,6 +54,7 @@ json_t *eng_list(int dirfd) {
       close(fd);
     return out;
   }
+  rewinddir(d); /* the dup shares dirfd's offset, at the end after a listing before */
   for (struct dirent *de; (de = readdir(d));) {
     if (de->d_name[0] == '.')
       continue;

@@ -40,11 +40,15 @@ static void print_help(void) {
   printf("\nRun 'tote COMMAND --help' for a command's flags.\n");
 }
 
-static bool wants_help(int argc, char **argv, int from) {
+/* --help, or -h unless the command has a -h of its own (run's hostname). */
+static bool wants_help(const struct tote_cmd *cmd, int argc, char **argv, int from) {
+  bool own_h = false;
+  for (const struct cli_opt *o = cmd->opts; o && o->name; o++)
+    own_h |= o->short_name == 'h';
   for (int i = from; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0)
       return false;
-    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+    if (strcmp(argv[i], "--help") == 0 || (!own_h && strcmp(argv[i], "-h") == 0))
       return true;
   }
   return false;
@@ -79,7 +83,7 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
       cmd = *c;
   if (cmd == NULL)
     return err_set(err, 0, "unknown command %s (see tote --help)", argv[first]);
-  if (wants_help(argc, argv, first + 1)) {
+  if (wants_help(cmd, argc, argv, first + 1)) {
     printf("Usage: tote %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
     if (cmd->opts && cmd->opts[0].name) {
       printf("\nFlags:\n");

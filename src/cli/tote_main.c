@@ -3,6 +3,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/tote.h"
 #include "image/store.h"
@@ -93,8 +94,13 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
   }
   if (log_init(NULL, LOG_FORMAT_TEXT, debug, err) < 0)
     return -1;
-  _cleanup_free_ char *deflt = root ? NULL : img_store_default_root();
-  struct tote_ctx ctx = {.root = root ? root : deflt};
+  /* absolute: a container's record keeps paths under it, and its monitor
+   * works from / */
+  _cleanup_free_ char *cwd = root && root[0] != '/' ? getcwd(NULL, 0) : NULL;
+  _cleanup_free_ char *deflt = !root ? img_store_default_root()
+                               : cwd  ? xasprintf("%s/%s", cwd, root)
+                                      : NULL;
+  struct tote_ctx ctx = {.root = deflt ? deflt : root};
   int r = cmd->run(&ctx, argc - first, argv + first, err);
   if (r >= 0)
     *code = r;

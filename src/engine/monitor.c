@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdnoreturn.h>
@@ -84,6 +85,8 @@ static void close_all_but(int *keep, int n) {
  * ignored in the container's processes (the runtime clears the mask). */
 static int become_monitor(struct mon *m, tote_err **err) {
   setsid();
+  if (chdir("/") < 0) /* pin no directory of the command's */
+    return err_sys(err, "changing to /");
   prctl(PR_SET_NAME, "tote-monitor", 0, 0, 0);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
     return err_sys(err, "becoming a subreaper");
@@ -347,6 +350,7 @@ static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_f
     close(m.status_fd);
     m.status_fd = -1;
   }
+  malloc_trim(0); /* what the command and the runtime's create left: the monitor lives long */
   finish(&m, pump(&m));
   _exit(0);
 }

@@ -138,7 +138,7 @@ int eng_wait_exit(const struct eng_ctx *e, const char *id, long timeout_ms, int 
 
 int eng_signal(const struct eng_ctx *e, json_t *c, int sig, bool all, tote_err **err) {
   if (!eng_running(c))
-    return err_set(err, 0, "container %s is not running",
+    return err_set(err, 0, "container %s is not running (tote start starts it again)",
                    json_string_value(json_object_get(c, "name")));
   struct rt_context rt = {.root = e->state_root};
   return rt_kill(&rt, id_of(c), sig, all, err);

@@ -12,6 +12,10 @@ load tote_helpers
 
 setup_file() {
 	rootfs_tarball
+	# an image whose config names its stop signal, as a Dockerfile's STOPSIGNAL
+	export LAYOUT="$BATS_FILE_TMPDIR/oci"
+	"$REPO/tests/image/mkoci.sh" "$LAYOUT"
+	umoci config --image "$LAYOUT/busybox:latest" --tag stopsig --config.stopsignal SIGUSR1
 }
 
 setup() {
@@ -47,10 +51,13 @@ field() {
 	local mon
 	mon=$(field bg monitor_pid)
 	[ "$(ps -o sid= -p "$mon" | tr -d ' ')" = "$mon" ]
-	# no fd but its own: /dev/null, its pipes, the log, the lock, its dirs
-	run -0 ls -l "/proc/$mon/fd"
-	refute_output --partial "$STORE/images"
-	refute_output --partial "lock\$"
+	# no fd but its own: /dev/null, its pipes and signalfd, the containers
+	# directory and its own, its lock and its log; no store lock
+	run -0 bash -c "readlink /proc/$mon/fd/* | sort -u"
+	assert_output "$(printf '%s\n' /dev/null "$STORE/containers" "$STORE/containers/$id" \
+		"$STORE/containers/$id/ctr.log" "$STORE/containers/$id/monitor.lock" \
+		anon_inode:[signalfd] | sort -u; readlink /proc/$mon/fd/* | grep '^pipe:' | sort -u)"
+	refute_output --partial store.lock
 	[ "$(field bg state)" = running ]
 	[ -d "/proc/$(field bg pid)" ]
 }
@@ -133,6 +140,15 @@ field() {
 	run -1 --separate-stderr tote stop nothere
 	[[ "$stderr" == *"no container nothere"* ]]
 	! grep -q " $STORE/" /proc/mounts
+}
+
+@test "stop: the image's StopSignal is sent first" {
+	skopeo copy -q "oci:$LAYOUT/busybox:stopsig" "oci:$STORE/images:docker.io/t/stopsig:1"
+	tote run -d --name ss t/stopsig:1 sh -c 'trap "exit 11" USR1; trap "exit 7" TERM; while :; do sleep 0.1; done' >/dev/null
+	run -0 tote inspect ss
+	[ "$(jq -r '.[0].Config.StopSignal' <<<"$output")" = SIGUSR1 ]
+	run -0 tote stop -t 5 ss
+	[ "$(field ss exit_code)" = 11 ]
 }
 
 @test "kill: -s with names, SIG names and numbers; the default is SIGKILL; wait prints the codes" {
@@ -261,6 +277,17 @@ field() {
 	# the lines kept follow each other up to the last
 	local n=${#lines[@]}
 	[ "${lines[0]}" = "line $((101 - n))" ]
+	# -f goes on across rotations: every line once, in order
+	tote run -d --name slow --log-opt max-size=1k t/bb:1 \
+		sh -c 'i=0; while [ $i -lt 40 ]; do i=$((i+1)); echo "line $i"; sleep 0.05; done' >/dev/null
+	run -0 tote logs -f slow
+	[ "${lines[-1]}" = "line 40" ]
+	n=${#lines[@]}
+	[ "$n" -gt 20 ]
+	for i in $(seq 0 $((n - 1))); do
+		[ "${lines[$i]}" = "line $((41 - n + i))" ]
+	done
+	[ -f "$(dirname "$(tote inspect slow | jq -r '.[0].LogPath')")/ctr.log.1" ]
 	run -125 --separate-stderr tote run --log-opt max-size=lots t/bb:1 true
 	[[ "$stderr" == *"max-size=lots"* ]]
 	run -125 --separate-stderr tote run --log-opt max-file=3 t/bb:1 true

@@ -225,9 +225,9 @@ static json_t *command(json_t *icfg, const struct eng_run_opts *o, tote_err **er
     if (*o->entrypoint)
       json_array_append_new(args, json_string(o->entrypoint));
   } else {
-    json_array_extend(args, json_is_array(json_object_get(icfg, "Entrypoint"))
-                                ? json_object_get(icfg, "Entrypoint")
-                                : json_array());
+    json_t *ep = json_object_get(icfg, "Entrypoint");
+    if (json_is_array(ep))
+      json_array_extend(args, ep);
   }
   if (o->nargs > 0) {
     for (int i = 0; i < o->nargs; i++)

@@ -8,8 +8,12 @@
 struct tote_err;
 
 /* Exit codes (docs/tote.md): 0, or 125 for an error of tote's own (a bad
- * flag, an image that cannot be pulled), as podman and docker run do. */
-enum { TOTE_EXIT_OK = 0, TOTE_EXIT_ERROR = 125 };
+ * flag, an image that cannot be pulled), as podman and docker run do; 1
+ * when a container named could not be acted on (docker's stop, rm...). */
+enum { TOTE_EXIT_OK = 0, TOTE_EXIT_FAILED = 1, TOTE_EXIT_ERROR = 125 };
+
+/* The runtime's state root of the engine's containers. */
+#define TOTE_STATE_ROOT "/run/tote"
 
 struct tote_ctx {
   const char *root; /* the store: /var/lib/tote, or $XDG_DATA_HOME/tote */
@@ -26,8 +30,9 @@ struct tote_cmd {
 
 extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_image_cmd,
     tote_login_cmd, tote_logout_cmd, tote_tag_cmd, tote_history_cmd, tote_save_cmd, tote_load_cmd,
-    tote_import_cmd, tote_run_cmd, tote_ps_cmd, tote_rm_cmd, tote_unshare_cmd, tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd,
-    tote_unpause_cmd;
+    tote_import_cmd, tote_run_cmd, tote_ps_cmd, tote_rm_cmd, tote_logs_cmd, tote_stop_cmd,
+    tote_kill_cmd, tote_wait_cmd, tote_start_cmd, tote_inspect_cmd, tote_unshare_cmd,
+    tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd, tote_unpause_cmd;
 
 /* Parse a command's flags; at least min positional args.  Returns the
  * index of the first positional, -1 on error. */

@@ -14,11 +14,13 @@
 #include "util/xalloc.h"
 
 static const struct tote_cmd *const commands[] = {
-    &tote_run_cmd,   &tote_ps_cmd,      &tote_rm_cmd,
-    &tote_pull_cmd,  &tote_images_cmd, &tote_rmi_cmd, &tote_image_cmd,
-    &tote_tag_cmd,   &tote_history_cmd, &tote_save_cmd,  &tote_load_cmd,
-    &tote_import_cmd, &tote_login_cmd,  &tote_logout_cmd, &tote_unshare_cmd, &tote_volume_cmd, &tote_top_cmd, &tote_stats_cmd,
-    &tote_pause_cmd, &tote_unpause_cmd, NULL,
+    &tote_run_cmd,     &tote_ps_cmd,      &tote_rm_cmd,      &tote_start_cmd,
+    &tote_stop_cmd,    &tote_kill_cmd,    &tote_wait_cmd,    &tote_logs_cmd,
+    &tote_inspect_cmd, &tote_top_cmd,     &tote_stats_cmd,   &tote_pause_cmd,
+    &tote_unpause_cmd, &tote_volume_cmd,  &tote_pull_cmd,    &tote_images_cmd,
+    &tote_rmi_cmd,     &tote_image_cmd,   &tote_tag_cmd,     &tote_history_cmd,
+    &tote_save_cmd,    &tote_load_cmd,    &tote_import_cmd,  &tote_login_cmd,
+    &tote_logout_cmd,  &tote_unshare_cmd, NULL,
 };
 
 static const char *root;
@@ -99,8 +101,13 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
    * the owners of an image's files are kept (engine/userns.h) */
   if (eng_userns_enter(err) < 0)
     return -1;
-  _cleanup_free_ char *deflt = root ? NULL : img_store_default_root();
-  struct tote_ctx ctx = {.root = root ? root : deflt};
+  /* absolute: a container's record keeps paths under it, and its monitor
+   * works from / */
+  _cleanup_free_ char *cwd = root && root[0] != '/' ? getcwd(NULL, 0) : NULL;
+  _cleanup_free_ char *deflt = !root ? img_store_default_root()
+                               : cwd  ? xasprintf("%s/%s", cwd, root)
+                                      : NULL;
+  struct tote_ctx ctx = {.root = deflt ? deflt : root};
   int r = cmd->run(&ctx, argc - first, argv + first, err);
   if (r >= 0)
     *code = r;

@@ -1,6 +1,8 @@
-/* tote_run.c - `tote run` (in the foreground, for now), `tote ps` and
- * `tote rm`: the engine's containers (engine/run.h, engine/container.h). */
+/* tote_run.c - `tote run` (attached, or detached with -d), `tote ps` and
+ * `tote rm`: the engine's containers (engine/run.h, engine/container.h),
+ * run under a monitor (engine/monitor.h). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,7 +11,11 @@
 #include "cli/tote.h"
 #include "engine/container.h"
 #include "engine/envfile.h"
+#include "engine/lifecycle.h"
+#include "engine/monitor.h"
 #include "engine/run.h"
+#include "engine/timefmt.h"
+#include "runtime/runtime.h"
 #include "image/images.h"
 #include "image/store.h"
 #include "util/err.h"
@@ -24,8 +30,8 @@ static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_host
 static const char *run_memory, *run_memory_swap, *run_cpus, *run_cpu_shares, *run_cpuset,
     *run_pids;
 static const char *run_tls = "true";
-static struct strlist run_env, run_env_file, run_label, run_ulimit, run_cap_add, run_cap_drop,
-    run_security, run_volume, run_mount, run_tmpfs, run_add_host;
+static struct strlist run_env, run_log_opts, run_env_file, run_label, run_ulimit, run_cap_add,
+    run_cap_drop, run_security, run_volume, run_mount, run_tmpfs, run_add_host;
 
 static const struct cli_opt run_opts[] = {
     {"rm", 0, OPT_BOOL, &run_rm, "remove the container when it exits", NULL},
@@ -72,12 +78,58 @@ static const struct cli_opt run_opts[] = {
     {"pull", 0, OPT_STRING, &run_pull, "missing (default), always or never", "POLICY"},
     {"platform", 0, OPT_STRING, &run_platform, "for a pull: os/arch[/variant]", "PLATFORM"},
     {"tls-verify", 0, OPT_STRING, &run_tls, "for a pull the run needs: true or false", "BOOL"},
-    {"detach", 'd', OPT_BOOL, &run_detach, "refused for now: containers run in the foreground",
-     NULL},
+    {"detach", 'd', OPT_BOOL, &run_detach, "run in the background: print the id", NULL},
+    {"log-opt", 0, OPT_STRING_LIST, &run_log_opts,
+     "max-size=SIZE: the cap of the container's log before it rotates (default 10m)", "OPT"},
     {"interactive", 'i', OPT_BOOL, &run_interactive, "refused for now", NULL},
     {"tty", 't', OPT_BOOL, &run_tty, "refused for now", NULL},
     {NULL},
 };
+
+/* --log-opt max-size=SIZE (docker's json-file option). */
+static int log_opts(long long *max_size, tote_err **err) {
+  for (int k = 0; k < run_log_opts.n; k++) {
+    const char *opt = run_log_opts.items[k];
+    int64_t v;
+    if (strncmp(opt, "max-size=", 9) != 0)
+      return err_set(err, 0, "--log-opt %s: tote knows only max-size=SIZE", opt);
+    if (rt_parse_mem_size(opt + 9, &v) < 0 || v <= 0)
+      return err_set(err, 0, "--log-opt %s: the size is a number with an optional unit (k, m, "
+                             "g), such as 10m", opt);
+    *max_size = v;
+  }
+  return 0;
+}
+
+/* docker's codes when the command could not start: not found 127, not
+ * executable 126; tote's own errors 125. */
+static int start_failed(int r, tote_err **err) {
+  int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
+  if (e != ENOENT && e != EACCES)
+    return -1;
+  log_error_exit_msg("tote", (*err)->msg);
+  err_free(err);
+  return e == ENOENT ? 127 : 126;
+}
+
+/* The container under its monitor: detached, its id printed; attached,
+ * its output relayed and its exit code ours. */
+static int run_monitored(const struct eng_run_opts *o, json_t *c, int sigfd, tote_err **err) {
+  struct eng_monitor_opts mo = {.root = o->root, .state_root = o->state_root,
+                                .id = json_string_value(json_object_get(c, "id")),
+                                .attach = !run_detach};
+  struct eng_monitor m;
+  int r = eng_monitor_start(&mo, &m, err);
+  if (r < 0)
+    return start_failed(r, err);
+  int code = TOTE_EXIT_OK;
+  if (run_detach)
+    printf("%s\n", mo.id);
+  else if (eng_monitor_relay(&mo, &m, sigfd, &code, err) < 0)
+    code = -1;
+  eng_monitor_close(&m);
+  return code;
+}
 
 static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   /* flags stop at the image: what follows is the container's command */
@@ -86,10 +138,9 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
     return -1;
   /* with --rootfs there is no image: what follows is the command */
   int first_arg = run_rootfs ? i : i + 1;
-  if (run_detach || run_interactive || run_tty)
-    return err_set(err, 0, "tote run: -%s is not supported yet (containers run in the "
-                           "foreground, without a terminal or stdin)",
-                   run_detach ? "d" : run_interactive ? "i" : "t");
+  if (run_interactive || run_tty)
+    return err_set(err, 0, "tote run: -%s is not supported yet (containers run without a "
+                           "terminal or stdin)", run_interactive ? "i" : "t");
   if (strcmp(run_tls, "true") != 0 && strcmp(run_tls, "false") != 0)
     return err_set(err, 0, "--tls-verify takes true or false, not \"%s\"", run_tls);
   if (run_pull && strcmp(run_pull, "missing") != 0 && strcmp(run_pull, "always") != 0 &&
@@ -112,7 +163,7 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   _cleanup_free_ char *init_path = tote_sibling("tote-init");
   struct eng_run_opts o = {
       .root = ctx->root,
-      .state_root = rootless() ? NULL : "/run/tote",
+      .state_root = rootless() ? NULL : TOTE_STATE_ROOT,
       .image = run_rootfs ? NULL : argv[i],
       .rootfs = run_rootfs,
       .args = argv + first_arg,
@@ -154,23 +205,23 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   };
   if (o.state_root == NULL)
     return err_set(err, 0, "tote run as a user (rootless) is not supported yet: run it as root");
-  int code = 0;
-  int r = eng_run(&o, &code, err);
-  if (r < 0) {
-    /* docker's codes: the command not found 127, not executable 126 */
-    int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
-    if (e != ENOENT && e != EACCES)
-      return -1;
-    log_error_exit_msg("tote", (*err)->msg);
-    err_free(err);
-    return e == ENOENT ? 127 : 126;
-  }
-  return code;
+  if (log_opts(&o.log_max_size, err) < 0)
+    return -1;
+  /* attached: the signals for the container are held from now on */
+  _cleanup_close_ int sigfd = run_detach ? -1 : eng_monitor_block_signals(err);
+  if (!run_detach && sigfd < 0)
+    return -1;
+  json_t *c = eng_create(&o, err);
+  if (c == NULL)
+    return -1;
+  int r = run_monitored(&o, c, sigfd, err);
+  json_decref(c);
+  return r;
 }
 
 const struct tote_cmd tote_run_cmd = {
     "run", "[flags] IMAGE [COMMAND [ARG...]]  |  [flags] --rootfs PATH COMMAND [ARG...]",
-    "run a command in a new container of IMAGE, in the foreground; exit with its status", do_run,
+    "run a command in a new container of IMAGE; exit with its status (-d: print its id)", do_run,
     run_opts};
 
 /* ---- ps ---- */
@@ -201,32 +252,33 @@ static int do_ps(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
   if (dir < 0)
     return -1;
+  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   json_t *list = eng_list(dir);
   if (!ps_quiet)
-    printf("%-12s  %-30s  %-24s  %-22s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
+    printf("%-12s  %-30s  %-24s  %-28s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
            "NAMES");
+  int64_t now = eng_now_ns();
   size_t i;
   json_t *c;
   json_array_foreach(list, i, c) {
-    const char *state = json_string_value(json_object_get(c, "state"));
-    bool running = state && strcmp(state, "running") == 0;
-    if (!ps_all && !running)
-      continue;
-    const char *id = json_string_value(json_object_get(c, "id"));
-    if (ps_quiet) {
-      printf("%.*s\n", ps_no_trunc ? 64 : 12, id);
+    json_t *cur = eng_sync(&e, json_incref(c));
+    if (cur == NULL || (!ps_all && !eng_running(cur))) {
+      json_decref(cur);
       continue;
     }
-    _cleanup_free_ char *cmd = joined(json_object_get(c, "command"));
-    char status[64];
-    if (running)
-      snprintf(status, sizeof status, "Up");
-    else
-      snprintf(status, sizeof status, "Exited (%lld)",
-               (long long)json_integer_value(json_object_get(c, "exit_code")));
-    printf("%-12.*s  %-30s  \"%.*s\"  %-22s  %s\n", ps_no_trunc ? 64 : 12, id,
-           json_string_value(json_object_get(c, "image")), ps_no_trunc ? 4096 : 20, cmd, status,
-           json_string_value(json_object_get(c, "name")));
+    const char *id = json_string_value(json_object_get(cur, "id"));
+    if (ps_quiet) {
+      printf("%.*s\n", ps_no_trunc ? 64 : 12, id);
+      json_decref(cur);
+      continue;
+    }
+    _cleanup_free_ char *cmd = joined(json_object_get(cur, "command"));
+    char status[96];
+    eng_ps_status(cur, now, status, sizeof status);
+    printf("%-12.*s  %-30s  \"%.*s\"  %-28s  %s\n", ps_no_trunc ? 64 : 12, id,
+           json_string_value(json_object_get(cur, "image")), ps_no_trunc ? 4096 : 20, cmd, status,
+           json_string_value(json_object_get(cur, "name")));
+    json_decref(cur);
   }
   json_decref(list);
   return TOTE_EXIT_OK;
@@ -238,13 +290,40 @@ const struct tote_cmd tote_ps_cmd = {"ps", "[-a] [-q] [--no-trunc]",
 
 /* ---- rm ---- */
 
-/* The container's hold on its image (image/images.h) goes with it. */
-static void release(const struct tote_ctx *ctx, const char *id) {
-  struct img_store s;
-  if (img_store_open(ctx->root, &s, NULL) == 0) {
-    img_release(&s, id);
-    img_store_close(&s);
-  }
+static bool rm_force, rm_volumes;
+static const struct cli_opt rm_opts[] = {
+    {"force", 'f', OPT_BOOL, &rm_force, "kill a running container first", NULL},
+    {"volumes", 'v', OPT_BOOL, &rm_volumes, "remove its anonymous volumes too", NULL},
+    {NULL},
+};
+
+/* rm -f of a running container: killed, and its monitor's clean-up waited
+ * for; NULL when that removed it (--rm). */
+static json_t *kill_first(const struct eng_ctx *e, json_t *c, tote_err **err) {
+  if (!eng_running(c))
+    return c;
+  tote_err *ignored = NULL;
+  if (eng_signal(e, c, SIGKILL, false, &ignored) < 0)
+    err_free(&ignored); /* exiting already */
+  int code;
+  _cleanup_free_ char *id = xstrdup(json_string_value(json_object_get(c, "id")));
+  eng_wait_exit(e, id, -1, &code);
+  json_decref(c);
+  json_t *now = eng_load(e->cdir, id);
+  if (now == NULL && faccessat(e->cdir, id, F_OK, 0) == 0)
+    err_set(err, 0, "container %.12s has no readable record after it stopped", id);
+  return eng_sync(e, now);
+}
+
+static int rm_one(const struct eng_ctx *e, const char *arg, tote_err **err) {
+  json_t *c = eng_find_synced(e, arg, err);
+  if (c == NULL)
+    return -1;
+  if (rm_force && (c = kill_first(e, c, err)) == NULL)
+    return *err ? -1 : 0;
+  int r = eng_remove(e, c, rm_volumes, err);
+  json_decref(c);
+  return r;
 }
 
 static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
@@ -254,21 +333,14 @@ static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
   if (dir < 0)
     return -1;
+  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   int rc = TOTE_EXIT_OK;
   for (; i < argc; i++) {
-    tote_err *e = NULL;
-    json_t *c = eng_find(dir, argv[i], &e);
-    const char *state = c ? json_string_value(json_object_get(c, "state")) : NULL;
-    if (c && state && strcmp(state, "running") == 0)
-      err_set(&e, 0, "container %s is running (it runs in the foreground of a tote run)",
-              argv[i]);
-    else if (c && eng_remove_dir(dir, json_string_value(json_object_get(c, "id")), &e) == 0)
-      release(ctx, json_string_value(json_object_get(c, "id")));
-    json_decref(c);
-    if (e) {
-      fprintf(stderr, "tote: %s\n", e->msg);
-      err_free(&e);
-      rc = TOTE_EXIT_ERROR;
+    tote_err *er = NULL;
+    if (rm_one(&e, argv[i], &er) < 0) {
+      fprintf(stderr, "tote: %s\n", er->msg);
+      err_free(&er);
+      rc = TOTE_EXIT_FAILED;
     } else {
       printf("%s\n", argv[i]);
     }
@@ -276,5 +348,7 @@ static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   return rc;
 }
 
-const struct tote_cmd tote_rm_cmd = {"rm", "CONTAINER...", "remove containers that exited",
-                                     do_rm, NULL};
+const struct tote_cmd tote_rm_cmd = {"rm", "[-f] [-v] CONTAINER...",
+                                     "remove containers (-f: a running one is killed first; -v: "
+                                     "with their anonymous volumes)",
+                                     do_rm, rm_opts};

@@ -33,7 +33,7 @@ void eng_new_id(char id[65]) {
     snprintf(id + 2 * i, 3, "%02x", r[i]);
 }
 
-static json_t *load(int dirfd, const char *id) {
+json_t *eng_load(int dirfd, const char *id) {
   _cleanup_free_ char *path = xasprintf("%s/container.json", id);
   size_t len;
   _cleanup_free_ char *text = read_file_at(dirfd, path, &len, NULL);
@@ -54,10 +54,11 @@ json_t *eng_list(int dirfd) {
       close(fd);
     return out;
   }
+  rewinddir(d); /* the dup shares dirfd's offset, at the end after a listing before */
   for (struct dirent *de; (de = readdir(d));) {
     if (de->d_name[0] == '.')
       continue;
-    json_t *c = load(dirfd, de->d_name);
+    json_t *c = eng_load(dirfd, de->d_name);
     if (c)
       json_array_append_new(out, c);
     else

@@ -1,9 +1,16 @@
 /* container.h - the engine's containers: one directory each under
  * ROOT/containers/<id>/ (ROOT: the image store's root, /var/lib/tote):
  *
- *   container.json  what the container is: id, name, image, command,
- *                   created, state ("created", "running", "exited"),
- *                   exit code, started and finished times
+ *   container.json  what the container is: id, name, image, image_id,
+ *                   command, created, state ("created", "running",
+ *                   "exited"), exit_code, oom_killed, started and
+ *                   finished times; while it runs, pid (its init) and
+ *                   monitor_pid; what starting it again needs (rootfs,
+ *                   lower, auto_remove, log_max_size, stop_signal) and
+ *                   docker's Config for tote inspect (config)
+ *   monitor.lock    flocked by the container's monitor while it lives
+ *                   (monitor.h); its exit code is written in it at the end
+ *   ctr.log(.1)     the container's output (ctrlog.h)
  *   config.json     the OCI config the runtime runs (the bundle)
  *   upper/ work/    the container's own layer of its overlay
  *   rootfs/         where the overlay of the image's layers and upper/ is mounted
@@ -26,6 +33,8 @@ json_t *eng_list(int dirfd);
 /* The container.json of the container named by arg (its name, its id or a
  * unique prefix of it), or NULL with an error. */
 json_t *eng_find(int dirfd, const char *arg, struct tote_err **err);
+/* The container.json of <id>, or NULL. */
+json_t *eng_load(int dirfd, const char *id);
 /* Write c as <id>/container.json. */
 int eng_save(int dirfd, json_t *c, struct tote_err **err);
 /* Remove <id>/ whole (its rootfs must not be mounted). */

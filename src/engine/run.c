@@ -96,16 +96,20 @@ static char *lowerdirs(struct img_store *s, json_t *img, tote_err **err) {
 
 /* ---- the rootfs ---- */
 
-static int mount_rootfs(struct img_store *s, const char *lower, const char *id, const char *root,
-                        tote_err **err) {
+int eng_mount_rootfs(const char *root, json_t *c, tote_err **err) {
+  const char *lower = json_string_value(json_object_get(c, "lower"));
+  const char *target = json_string_value(json_object_get(c, "rootfs"));
+  const char *id = json_string_value(json_object_get(c, "id"));
+  if (lower == NULL || target == NULL)
+    return 0; /* --rootfs: nothing to mount */
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", root, id);
   _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower,
                                         base, base);
-  _cleanup_free_ char *target = xasprintf("%s/rootfs", base);
+  _cleanup_free_ char *layers = xasprintf("%s/layers", root);
   /* lowerdir is relative to ROOT/layers: mount from there */
   _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (here < 0 || fchdir(s->layersfd) < 0)
-    return err_sys(err, "changing to %s/layers", root);
+  if (here < 0 || chdir(layers) < 0)
+    return err_sys(err, "changing to %s", layers);
   int r = mount("overlay", target, "overlay", 0, opts);
   int e = errno;
   if (fchdir(here) < 0 && r == 0)
@@ -115,6 +119,35 @@ static int mount_rootfs(struct img_store *s, const char *lower, const char *id, 
     return err_sys(err, "mounting the container's overlay on %s", target);
   }
   return 0;
+}
+
+void eng_unmount_rootfs(json_t *c) {
+  const char *target = json_string_value(json_object_get(c, "rootfs"));
+  if (json_object_get(c, "lower") == NULL || target == NULL)
+    return;
+  if (umount2(target, 0) < 0 && errno != EINVAL && errno != ENOENT &&
+      umount2(target, MNT_DETACH) < 0)
+    log_warn("unmounting %s: %s", target, strerror(errno));
+}
+
+void eng_discard(const char *root, int cdir, json_t *c, bool volumes) {
+  const char *id = json_string_value(json_object_get(c, "id"));
+  eng_unmount_rootfs(c);
+  if (volumes) {
+    _cleanup_free_ char *path = xasprintf("%s/config.json", id);
+    _cleanup_free_ char *text = read_file_at(cdir, path, NULL, NULL);
+    json_t *config = text ? json_loads(text, 0, NULL) : NULL;
+    eng_volumes_release(root, config, id);
+    json_decref(config);
+  }
+  eng_remove_dir(cdir, id, NULL);
+  const char *image_id = json_string_value(json_object_get(c, "image_id"));
+  struct img_store s;
+  /* --rootfs containers ("") hold no image; a broken record may */
+  if (!(image_id && !*image_id) && img_store_open(root, &s, NULL) == 0) {
+    img_release(&s, id);
+    img_store_close(&s);
+  }
 }
 
 /* ---- users ---- */
@@ -210,9 +243,9 @@ static json_t *command(json_t *icfg, const struct eng_run_opts *o, tote_err **er
     if (*o->entrypoint)
       json_array_append_new(args, json_string(o->entrypoint));
   } else {
-    json_array_extend(args, json_is_array(json_object_get(icfg, "Entrypoint"))
-                                ? json_object_get(icfg, "Entrypoint")
-                                : json_array());
+    json_t *ep = json_object_get(icfg, "Entrypoint");
+    if (json_is_array(ep))
+      json_array_extend(args, ep);
   }
   if (o->nargs > 0) {
     for (int i = 0; i < o->nargs; i++)
@@ -228,8 +261,33 @@ static json_t *command(json_t *icfg, const struct eng_run_opts *o, tote_err **er
   return args;
 }
 
+/* docker's Config of the container (tote inspect): what was asked, from
+ * the flags or the image. */
+static json_t *docker_config(json_t *icfg, const struct eng_run_opts *o, json_t *env,
+                             const char *hostname) {
+  json_t *cmd = json_null(), *ep = json_null();
+  if (o->nargs > 0) {
+    cmd = json_array();
+    for (int i = 0; i < o->nargs; i++)
+      json_array_append_new(cmd, json_string(o->args[i]));
+  } else if (!o->entrypoint_set && json_is_array(json_object_get(icfg, "Cmd"))) {
+    cmd = json_deep_copy(json_object_get(icfg, "Cmd"));
+  }
+  if (o->entrypoint_set && *o->entrypoint)
+    ep = json_pack("[s]", o->entrypoint);
+  else if (!o->entrypoint_set && json_is_array(json_object_get(icfg, "Entrypoint")))
+    ep = json_deep_copy(json_object_get(icfg, "Entrypoint"));
+  const char *wd = json_string_value(json_object_get(icfg, "WorkingDir"));
+  const char *user = json_string_value(json_object_get(icfg, "User"));
+  json_t *labels = json_object_get(icfg, "Labels");
+  return json_pack("{s:s, s:O, s:o, s:o, s:s, s:s, s:o}", "Hostname", hostname, "Env", env,
+                   "Cmd", cmd, "Entrypoint", ep, "WorkingDir",
+                   o->workdir ? o->workdir : wd ? wd : "", "User", o->user ? o->user : user ? user : "",
+                   "Labels", json_is_object(labels) ? json_deep_copy(labels) : json_object());
+}
+
 static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char *rootfs,
-                           int rootfd, int dfd, const char *id, tote_err **err) {
+                           int rootfd, int dfd, const char *id, json_t *c, tote_err **err) {
   json_t *icfg = json_object_get(img, "config");
   json_t *args = command(icfg, o, err);
   if (args == NULL)
@@ -262,6 +320,9 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
     }
   }
   json_object_set_new(proc, "env", env);
+  json_object_set_new(c, "config", docker_config(icfg, o, env, hostname));
+  if (json_is_string(json_object_get(icfg, "StopSignal")))
+    json_object_set(c, "stop_signal", json_object_get(icfg, "StopSignal"));
   const char *wd = o->workdir ? o->workdir
                    : json_string_length(json_object_get(icfg, "WorkingDir"))
                        ? json_string_value(json_object_get(icfg, "WorkingDir"))
@@ -314,15 +375,6 @@ static json_t *labels(json_t *img, const struct eng_run_opts *o) {
   return out;
 }
 
-static void now_rfc3339(char *buf, size_t len) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
-}
-
 static int check_name(int cdir, const char *name, tote_err **err) {
   if (name == NULL)
     return 0;
@@ -340,73 +392,103 @@ static int check_name(int cdir, const char *name, tote_err **err) {
   return r;
 }
 
-int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
-  struct img_store s;
-  if (img_store_open(o->root, &s, err) < 0)
-    return -1;
-  _cleanup_close_ int cdir = eng_containers_dir(o->root, err);
-  bool named = cdir >= 0 && check_name(cdir, o->name, err) == 0;
-  /* --rootfs: a directory used as it is, or an archive unpacked into the
-   * container's directory; no image, an empty image config */
-  struct stat rst;
-  bool own_dir = false, archive = false;
-  if (named && o->rootfs) {
-    if (stat(o->rootfs, &rst) < 0) {
-      err_sys(err, "--rootfs %s", o->rootfs);
-      named = false;
-    } else {
-      own_dir = S_ISDIR(rst.st_mode);
-      archive = !own_dir;
-    }
-  }
-  json_t *img = !named       ? NULL
-                : o->rootfs ? json_pack("{s:s, s:s, s:{}}", "name", o->rootfs, "id", "", "config")
-                            : find_image(&s, o, err);
-  _cleanup_free_ char *lower = img && !o->rootfs ? lowerdirs(&s, img, err) : NULL;
-  if (img == NULL || (o->rootfs == NULL && lower == NULL)) {
-    json_decref(img);
-    img_store_close(&s);
-    return -1;
-  }
-  _cleanup_free_ char *given = own_dir ? realpath(o->rootfs, NULL) : NULL;
-  char id[65];
-  eng_new_id(id);
+/* The container's directory: upper/, work/ and rootfs/ in it. */
+static int make_dir(int cdir, const char *id, tote_err **err) {
+  if (mkdirat(cdir, id, 0700) < 0)
+    return err_sys(err, "creating containers/%s", id);
+  _cleanup_close_ int dfd = openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
+      mkdirat(dfd, "rootfs", 0755) < 0)
+    return err_sys(err, "preparing containers/%s", id);
+  return 0;
+}
+
+/* --rootfs ARCHIVE: unpacked into the container's rootfs/. */
+static int unpack_rootfs(const char *archive, const char *rootfs, tote_err **err) {
+  _cleanup_close_ int afd = open(archive, O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int rfd = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_free_ char *what = xasprintf("--rootfs %s", archive);
+  if (afd < 0 || rfd < 0)
+    return err_sys(err, "--rootfs %s", archive);
+  return img_layer_extract_fd(afd, rfd, what, err);
+}
+
+/* The record of a new container, state "created". */
+static json_t *new_record(const struct eng_run_opts *o, json_t *img, const char *id,
+                          const char *rootfs, const char *lower) {
   char created[64];
-  now_rfc3339(created, sizeof created);
+  rfc3339_now(created, sizeof created);
   char short_id[13];
   snprintf(short_id, sizeof short_id, "%.12s", id);
-  json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "name",
+  json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "id", id, "name",
                         o->name ? o->name : short_id, "image",
                         json_string_value(json_object_get(img, "name")), "image_id",
-                        json_string_value(json_object_get(img, "id")), "created", created, "state",
-                        "created");
+                        json_string_value(json_object_get(img, "id")), "created", created,
+                        "state", "created", "rootfs", rootfs, "auto_remove", o->remove,
+                        "log_max_size", (json_int_t)o->log_max_size);
   json_object_set_new(c, "labels", labels(img, o));
-  _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
-  _cleanup_free_ char *rootfs = given ? xstrdup(given) : xasprintf("%s/rootfs", base);
+  if (lower)
+    json_object_set_new(c, "lower", json_string(lower));
+  return c;
+}
+
+/* What the container is made of: the image (pulled if missing) and the
+ * lowerdir of its layers, or --rootfs's empty image. */
+static json_t *source(struct img_store *s, const struct eng_run_opts *o, char **lower,
+                      tote_err **err) {
+  if (o->rootfs)
+    return json_pack("{s:s, s:s, s:{}}", "name", o->rootfs, "id", "", "config");
+  json_t *img = find_image(s, o, err);
+  if (img && (*lower = lowerdirs(s, img, err)) == NULL) {
+    json_decref(img);
+    return NULL;
+  }
+  return img;
+}
+
+json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
+  struct img_store s;
+  if (img_store_open(o->root, &s, err) < 0)
+    return NULL;
+  _cleanup_close_ int cdir = eng_containers_dir(o->root, err);
+  struct stat rst;
+  if (cdir < 0 || check_name(cdir, o->name, err) < 0 ||
+      (o->rootfs && stat(o->rootfs, &rst) < 0 && err_sys(err, "--rootfs %s", o->rootfs))) {
+    img_store_close(&s);
+    return NULL;
+  }
+  /* --rootfs: a directory used as it is, or an archive unpacked into the
+   * container's directory; no image, an empty image config */
+  bool own_dir = o->rootfs && S_ISDIR(rst.st_mode), archive = o->rootfs && !own_dir;
+  _cleanup_free_ char *lower = NULL;
+  json_t *img = source(&s, o, &lower, err);
+  if (img == NULL) {
+    img_store_close(&s);
+    return NULL;
+  }
+  char id[65];
+  eng_new_id(id);
+  _cleanup_free_ char *given = own_dir ? realpath(o->rootfs, NULL) : NULL;
+  _cleanup_free_ char *rootfs = given ? xstrdup(given)
+                                      : xasprintf("%s/containers/%s/rootfs", o->root, id);
+  json_t *c = new_record(o, img, id, rootfs, lower);
   /* the image stays while the container does, whatever rmi -f does */
   int rc = o->rootfs ? 0 : img_hold(&s, id, json_string_value(json_object_get(img, "id")), err);
-  if (rc == 0 && mkdirat(cdir, id, 0700) < 0)
-    rc = err_sys(err, "creating %s", base);
-  _cleanup_close_ int dfd = rc == 0 ? openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-  if (rc == 0 && (dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
-                  mkdirat(dfd, "rootfs", 0755) < 0))
-    rc = err_sys(err, "preparing %s", base);
+  img_store_close(&s);
+  bool made = rc == 0 && (rc = make_dir(cdir, id, err)) == 0;
   if (rc == 0)
     rc = eng_save(cdir, c, err);
-  bool mounted = false;
-  if (rc == 0 && lower && (rc = mount_rootfs(&s, lower, id, o->root, err)) == 0)
-    mounted = true;
-  if (rc == 0 && archive) {
-    _cleanup_close_ int afd = open(o->rootfs, O_RDONLY | O_CLOEXEC);
-    _cleanup_close_ int rfd = openat(dfd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    _cleanup_free_ char *what = xasprintf("--rootfs %s", o->rootfs);
-    rc = afd < 0 || rfd < 0 ? err_sys(err, "--rootfs %s", o->rootfs)
-                            : img_layer_extract_fd(afd, rfd, what, err);
-  }
+  if (rc == 0)
+    rc = eng_mount_rootfs(o->root, c, err);
+  if (rc == 0 && archive)
+    rc = unpack_rootfs(o->rootfs, rootfs, err);
   _cleanup_close_ int rootfd = rc == 0 ? open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
   if (rc == 0 && rootfd < 0)
     rc = err_sys(err, "opening the rootfs %s", rootfs);
-  json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, dfd, id, err) : NULL;
+  _cleanup_close_ int dfd = rc == 0 ? openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (rc == 0 && dfd < 0)
+    rc = err_sys(err, "opening containers/%s", id);
+  json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, dfd, id, c, err) : NULL;
   if (rc == 0 && spec == NULL)
     rc = -1;
   if (rc == 0) {
@@ -414,37 +496,18 @@ int eng_run(const struct eng_run_opts *o, int *exit_code, tote_err **err) {
     _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2));
     rc = write_file_at(dfd, "config.json", text, strlen(text), 0600, err);
   }
-  if (rc == 0) {
-    char started[64];
-    now_rfc3339(started, sizeof started);
-    json_object_set_new(c, "state", json_string("running"));
-    json_object_set_new(c, "started", json_string(started));
-    eng_save(cdir, c, NULL);
-    struct rt_context ctx = {.root = o->state_root};
-    struct rt_create_opts co = {.id = id, .bundle = base};
-    rc = rt_run(&ctx, &co, false, exit_code, err);
-    if (rc < 0)
-      rc = ENG_RUNTIME_FAILED;
-  }
-  char finished[64];
-  now_rfc3339(finished, sizeof finished);
-  json_object_set_new(c, "state", json_string("exited"));
-  json_object_set_new(c, "finished", json_string(finished));
-  json_object_set_new(c, "exit_code", json_integer(rc == 0 ? *exit_code : -1));
-  if (mounted && umount2(rootfs, 0) < 0 && umount2(rootfs, MNT_DETACH) < 0)
-    log_warn("unmounting %s: %s", rootfs, strerror(errno));
-  if (o->remove || rc < 0) { /* a container that never ran is not kept */
+  if (rc == 0)
+    rc = eng_save(cdir, c, err);
+  json_decref(img);
+  if (rc < 0) { /* a container that never ran is not kept, nor its anonymous volumes */
     if (spec)
       eng_volumes_release(o->root, spec, id);
-    eng_remove_dir(cdir, id, NULL);
-    if (o->rootfs == NULL)
-      img_release(&s, id);
-  } else {
-    eng_save(cdir, c, NULL);
+    if (made || !o->rootfs)
+      eng_discard(o->root, cdir, c, false);
+    json_decref(spec);
+    json_decref(c);
+    return NULL;
   }
-  img_store_close(&s);
   json_decref(spec);
-  json_decref(c);
-  json_decref(img);
-  return rc;
+  return c;
 }

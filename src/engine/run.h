@@ -1,6 +1,6 @@
-/* run.h - `tote run` in the foreground: an image's container, created,
- * started, waited for and cleaned up, through the runtime library (no exec
- * of tote-oci).
+/* run.h - the making of an image's container for `tote run`: its record,
+ * its directory, its rootfs and its config.json; the monitor (monitor.h)
+ * then runs it through the runtime library (no exec of tote-oci).
  *
  * The image config is applied as docker applies it: Env, then -e; the
  * command is the image's Entrypoint followed by the arguments given, or by
@@ -14,6 +14,7 @@
 #ifndef TOTE_ENGINE_RUN_H
 #define TOTE_ENGINE_RUN_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "engine/hostconfig.h"
@@ -40,14 +41,27 @@ struct eng_run_opts {
   struct eng_host host;   /* resources, caps, security, mounts (hostconfig.h) */
   const char **labels;    /* --label KEY[=VALUE] */
   int nlabels;
+  long long log_max_size; /* --log-opt max-size: the cap of ctr.log (0: the default) */
 };
 
-/* Run to the end; *exit_code gets the container's (128+N for signal N).
- * -1 with err when the container could not be made; ENG_RUNTIME_FAILED
- * when the runtime could not start its command: err's errnum is then
- * ENOENT for a command not found and EACCES for one not executable
- * (docker's 127 and 126). */
+/* Make the container: its record (container.json, state "created", with
+ * what tote inspect and tote start need: rootfs, lower, auto_remove,
+ * log_max_size, stop_signal, docker's config), upper/ work/ rootfs/, the
+ * overlay mounted and config.json written.  A new reference, or NULL with
+ * err and nothing left behind. */
+json_t *eng_create(const struct eng_run_opts *o, struct tote_err **err);
+
+/* The overlay of the record's "lower" layers on its "rootfs" (nothing for
+ * --rootfs containers), and its unmounting. */
+int eng_mount_rootfs(const char *root, json_t *c, struct tote_err **err);
+void eng_unmount_rootfs(json_t *c);
+/* Unmount, remove the directory, release the image: the container is gone;
+ * with volumes, its anonymous volumes too (--rm, rm -v). */
+void eng_discard(const char *root, int cdir, json_t *c, bool volumes);
+
+/* What the monitor returns when the runtime could not create or start
+ * the container: err's errnum is then ENOENT for a command not found and
+ * EACCES for one not executable (docker's 127 and 126). */
 #define ENG_RUNTIME_FAILED (-2)
-int eng_run(const struct eng_run_opts *o, int *exit_code, struct tote_err **err);
 
 #endif

@@ -17,20 +17,25 @@ rootfs_tarball() {
 	tar -C "$ROOTFS_SRC" -czf "$TARBALL" .
 }
 
-# The suites that run containers (run, run_flags, volume, ...) give each
-# test its own store, $STORE, with the busybox image imported as t/bb:1
-# (rootfs_tarball in setup_file first); the runtime's state is /run/tote,
-# as tote run's.
-tote() { "$TOTE" --root "$STORE" "$@"; }
+# The suites that run containers (run, run_flags, volume, tote_lifecycle,
+# top_stats) give each test its own store, $STORE, with the busybox image
+# imported as t/bb:1 (rootfs_tarball in setup_file first); the runtime's
+# state is /run/tote, as tote run's.  A hang guard for each call, never an
+# assertion: a hung command fails the test with 124.
+tote() { timeout 60 "$TOTE" --root "$STORE" "$@"; }
 
 store_setup() {
 	STORE="$BATS_TEST_TMPDIR/store"
 	tote import "$TARBALL" t/bb:1 >/dev/null
 }
 
-# nothing of a run may stay mounted: what a failed test left is unmounted
-# (so that bats can remove its tmp dir) and reported
+# every container the test made is removed (rm -f -v), and what a failed
+# test left mounted is unmounted (so that bats can remove its tmp dir) and
+# reported
 store_teardown() {
+	local ids
+	ids=$(tote ps -a -q --no-trunc 2>/dev/null) || true
+	[ -z "$ids" ] || tote rm -f -v $ids >/dev/null 2>&1 || true
 	if grep -q " $STORE/" /proc/mounts 2>/dev/null; then
 		grep " $STORE/" /proc/mounts | awk '{ print $2 }' | xargs -r -n1 umount -l
 		echo "# a mount was left under the store" >&3

@@ -96,6 +96,20 @@ volumes() { tote volume ls -q | tr '\n' ' '; }
 	run -0 tote volume prune
 	[ "$output" = $'Deleted Volumes:\n'"$anon" ]
 	[ -z "$(volumes)" ]
+	# rm -v takes them with the container; a named one stays
+	run -0 tote run --name kept2 -v /home -v named:/data t/bb:1 true
+	[ "$(tote volume ls -q | wc -l)" -eq 2 ]
+	run -0 tote rm -v kept2
+	[ "$(volumes)" = "named " ]
+}
+
+@test "-d --rm: the anonymous volumes go when the container exits" {
+	run -0 tote run -d --rm -v /home t/bb:1 sleep 0.3
+	[ -n "$(volumes)" ]
+	# gone with the container (wait may find it removed already: exit 1)
+	tote wait "$output" >/dev/null 2>&1 || true
+	[ -z "$(tote ps -a -q)" ]
+	[ -z "$(volumes)" ]
 }
 
 @test "volume prune removes anonymous volumes only, unless --all" {

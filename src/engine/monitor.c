@@ -1,0 +1,524 @@
+/* monitor.c - the process that runs one container and outlives the
+ * command that started it (see monitor.h). */
+#include "engine/monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdnoreturn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/container.h"
+#include "engine/ctrlog.h"
+#include "engine/lifecycle.h"
+#include "engine/run.h"
+#include "runtime/runtime.h"
+#include "util/err.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* After the init exits, how long the output may still come (from a process
+ * outside the container that holds a pipe) before the monitor stops reading. */
+#define DRAIN_MS 2000
+
+static const char *const stream_names[2] = {"stdout", "stderr"};
+
+struct mon {
+  const struct eng_monitor_opts *o;
+  struct rt_context rt;
+  int cdir, dfd, lockfd, status_fd, sigfd;
+  int pipe_r[2]; /* the container's stdout and stderr */
+  int attach[2]; /* their copies to an attached command, or -1 */
+  struct eng_linebuf lb[2];
+  struct eng_log log;
+  pid_t init;
+  bool locked; /* monitor.lock is ours */
+};
+
+/* ---- the monitor's side ---- */
+
+static void report(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int fd, const char *fmt, ...) {
+  if (fd < 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *line = xvasprintf(fmt, ap);
+  va_end(ap);
+  write_all_fd(fd, line, strlen(line));
+}
+
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+
+/* Close every fd from 3 up but those in keep (-1 entries ignored). */
+static void close_all_but(int *keep, int n) {
+  int k[8], m = 0;
+  for (int i = 0; i < n && m < 8; i++)
+    if (keep[i] >= 3)
+      k[m++] = keep[i];
+  qsort(k, (size_t)m, sizeof k[0], cmp_int);
+  unsigned first = 3;
+  for (int i = 0; i < m; i++) {
+    if ((unsigned)k[i] > first)
+      syscall(SYS_close_range, first, (unsigned)k[i] - 1, 0);
+    first = (unsigned)k[i] + 1;
+  }
+  syscall(SYS_close_range, first, ~0U, 0);
+}
+
+/* A session of its own, a subreaper for what the container leaves, and
+ * no death by the hangups, broken pipes and keyboard signals meant for the
+ * command: blocked rather than ignored, since an ignored signal would stay
+ * ignored in the container's processes (the runtime clears the mask). */
+static int become_monitor(struct mon *m, tote_err **err) {
+  setsid();
+  if (chdir("/") < 0) /* pin no directory of the command's */
+    return err_sys(err, "changing to /");
+  prctl(PR_SET_NAME, "tote-monitor", 0, 0, 0);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return err_sys(err, "becoming a subreaper");
+  sigset_t set;
+  sigemptyset(&set);
+  int sigs[] = {SIGHUP, SIGPIPE, SIGINT, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGCHLD};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    sigaddset(&set, sigs[i]);
+  sigprocmask(SIG_SETMASK, &set, NULL);
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  if ((m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+    return err_sys(err, "signalfd");
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull < 0)
+    return err_sys(err, "opening /dev/null");
+  for (int fd = 0; fd < 3; fd++)
+    dup2(devnull, fd);
+  close(devnull);
+  return 0;
+}
+
+/* The container's directory, and the lock that says a monitor lives. */
+static int open_container(struct mon *m, tote_err **err) {
+  _cleanup_free_ char *dir = xasprintf("%s/containers/%s", m->o->root, m->o->id);
+  if ((m->cdir = eng_containers_dir(m->o->root, err)) < 0)
+    return -1;
+  m->dfd = openat(m->cdir, m->o->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (m->dfd < 0)
+    return err_sys(err, "opening %s", dir);
+  m->lockfd = openat(m->dfd, ENG_MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (m->lockfd < 0)
+    return err_sys(err, "opening %s/%s", dir, ENG_MONITOR_LOCK);
+  if (flock(m->lockfd, LOCK_EX | LOCK_NB) < 0)
+    return err_set(err, 0, "container %.12s has a monitor already (it runs, or is being "
+                           "cleaned up): see tote ps -a", m->o->id);
+  m->locked = true;
+  if (ftruncate(m->lockfd, 0) < 0)
+    return err_sys(err, "truncating %s/%s", dir, ENG_MONITOR_LOCK);
+  json_t *c = eng_load(m->cdir, m->o->id);
+  long long max = c ? json_integer_value(json_object_get(c, "log_max_size")) : 0;
+  json_decref(c);
+  if (c == NULL)
+    return err_set(err, 0, "%s/container.json is missing or unreadable", dir);
+  if (eng_log_open(&m->log, m->dfd, max) < 0)
+    return err_sys(err, "opening %s/%s", dir, ENG_LOG_FILE);
+  return 0;
+}
+
+/* Create and start the container with stdin on /dev/null and its stdout
+ * and stderr on our pipes; our own 1 and 2 go back to /dev/null after. */
+static int start_container(struct mon *m, tote_err **err) {
+  int out[2], errp[2];
+  if (pipe2(out, O_CLOEXEC) < 0)
+    return err_sys(err, "pipe");
+  if (pipe2(errp, O_CLOEXEC) < 0) {
+    close(out[0]);
+    close(out[1]);
+    return err_sys(err, "pipe");
+  }
+  m->pipe_r[0] = out[0];
+  m->pipe_r[1] = errp[0];
+  int saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+  dup2(out[1], 1);
+  dup2(errp[1], 2);
+  close(out[1]);
+  close(errp[1]);
+  /* a state the runtime kept from a monitor that died: ours now (locked) */
+  eng_rt_forget(m->o->state_root, m->o->id);
+  _cleanup_free_ char *bundle = xasprintf("%s/containers/%s", m->o->root, m->o->id);
+  struct rt_create_opts co = {.id = m->o->id, .bundle = bundle};
+  int r = rt_create(&m->rt, &co, err);
+  if (r == 0 && (r = rt_start(&m->rt, m->o->id, err)) < 0)
+    eng_rt_forget(m->o->state_root, m->o->id);
+  dup2(saved, 1);
+  dup2(saved, 2);
+  close(saved);
+  if (r < 0)
+    return ENG_RUNTIME_FAILED;
+  json_t *st = rt_state(&m->rt, m->o->id, err);
+  m->init = (pid_t)json_integer_value(json_object_get(st, "pid"));
+  json_decref(st);
+  return m->init > 0 ? 0 : err_set(err, 0, "container %.12s: the runtime names no init pid",
+                                   m->o->id);
+}
+
+/* The record says the container runs: its pid and ours. */
+static int record_running(struct mon *m, tote_err **err) {
+  json_t *c = eng_load(m->cdir, m->o->id);
+  if (c == NULL)
+    return err_set(err, 0, "containers/%s/container.json is gone", m->o->id);
+  char now[64];
+  rfc3339_now(now, sizeof now);
+  json_object_set_new(c, "state", json_string("running"));
+  json_object_set_new(c, "started", json_string(now));
+  json_object_set_new(c, "pid", json_integer(m->init));
+  json_object_set_new(c, "monitor_pid", json_integer(getpid()));
+  json_object_set_new(c, "oom_killed", json_false());
+  int r = eng_save(m->cdir, c, err);
+  json_decref(c);
+  return r;
+}
+
+/* Create or start failed: a new container goes (as tote run left none
+ * that never ran), one started again stays as it was. */
+static void fail(struct mon *m, int r, tote_err *err) {
+  json_t *c = m->locked ? eng_load(m->cdir, m->o->id) : NULL;
+  if (c && !m->o->keep_on_failure)
+    eng_discard(m->o->root, m->cdir, c, true);
+  else if (c)
+    eng_unmount_rootfs(c);
+  json_decref(c);
+  report(m->status_fd, "error %c %d %s\n", r == ENG_RUNTIME_FAILED ? 'R' : 'E',
+         err ? err->errnum : 0, err && err->msg ? err->msg : "the monitor failed");
+}
+
+struct line_ctx {
+  struct mon *m;
+  int stream;
+};
+
+static void log_line(void *arg, const char *data, size_t len) {
+  struct line_ctx *lc = arg;
+  if (eng_log_write(&lc->m->log, stream_names[lc->stream], data, len) < 0)
+    log_warn("writing %s: %s", ENG_LOG_FILE, strerror(errno));
+}
+
+static void close_stream(struct mon *m, int i) {
+  struct line_ctx lc = {m, i};
+  eng_linebuf_flush(&m->lb[i], log_line, &lc);
+  close(m->pipe_r[i]);
+  m->pipe_r[i] = -1;
+  if (m->attach[i] >= 0)
+    close(m->attach[i]);
+  m->attach[i] = -1;
+}
+
+/* One read of a stream: logged by lines, copied as it came to the
+ * attached command (dropped when that command has gone). */
+static void pump_stream(struct mon *m, int i) {
+  char buf[65536];
+  ssize_t n = read(m->pipe_r[i], buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n <= 0) {
+    close_stream(m, i);
+    return;
+  }
+  struct line_ctx lc = {m, i};
+  eng_linebuf_feed(&m->lb[i], buf, (size_t)n, log_line, &lc);
+  if (m->attach[i] >= 0 && write_all_fd(m->attach[i], buf, (size_t)n) < 0) {
+    close(m->attach[i]);
+    m->attach[i] = -1;
+  }
+}
+
+/* Reap every child (we are a subreaper); true once the init is reaped. */
+static bool reap(struct mon *m, int *status) {
+  struct signalfd_siginfo si;
+  while (read(m->sigfd, &si, sizeof si) == sizeof si)
+    ;
+  bool done = false;
+  for (;;) {
+    int st;
+    pid_t p = waitpid(-1, &st, WNOHANG);
+    if (p <= 0)
+      break;
+    if (p == m->init) {
+      *status = st;
+      done = true;
+    }
+  }
+  return done;
+}
+
+/* Until the init has exited and its output has ended. */
+static int pump(struct mon *m) {
+  int status = 0;
+  bool exited = reap(m, &status);
+  while (!exited || m->pipe_r[0] >= 0 || m->pipe_r[1] >= 0) {
+    struct pollfd p[3] = {{m->pipe_r[0], POLLIN, 0}, {m->pipe_r[1], POLLIN, 0},
+                          {exited ? -1 : m->sigfd, POLLIN, 0}};
+    int n = poll(p, 3, exited ? DRAIN_MS : -1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    for (int i = 0; i < 2; i++)
+      if (p[i].revents)
+        pump_stream(m, i);
+    if (p[2].revents && reap(m, &status))
+      exited = true;
+  }
+  for (int i = 0; i < 2; i++)
+    if (m->pipe_r[i] >= 0)
+      close_stream(m, i);
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* The exit recorded, the runtime's container deleted, the rootfs
+ * unmounted; with --rm the container removed. */
+static void finish(struct mon *m, int code) {
+  tote_err *err = NULL;
+  json_t *st = rt_state(&m->rt, m->o->id, &err);
+  bool oom = json_is_true(json_object_get(st, "oomKilled"));
+  json_decref(st);
+  err_free(&err);
+  if (rt_delete(&m->rt, m->o->id, true, &err) < 0) {
+    log_warn("deleting the runtime's container: %s", err->msg);
+    err_free(&err);
+  }
+  json_t *c = eng_load(m->cdir, m->o->id);
+  if (c) {
+    eng_unmount_rootfs(c);
+    char now[64];
+    rfc3339_now(now, sizeof now);
+    json_object_set_new(c, "state", json_string("exited"));
+    json_object_set_new(c, "exit_code", json_integer(code));
+    json_object_set_new(c, "finished", json_string(now));
+    json_object_set_new(c, "oom_killed", json_boolean(oom));
+    json_object_set_new(c, "pid", json_integer(0));
+    json_object_set_new(c, "monitor_pid", json_integer(0));
+    if (eng_save(m->cdir, c, &err) < 0) {
+      log_warn("%s", err->msg);
+      err_free(&err);
+    }
+  }
+  char text[16];
+  int n = snprintf(text, sizeof text, "%d\n", code);
+  if (pwrite(m->lockfd, text, (size_t)n, 0) != n)
+    log_warn("writing the exit code into %s: %s", ENG_MONITOR_LOCK, strerror(errno));
+  if (c && json_is_true(json_object_get(c, "auto_remove")))
+    eng_discard(m->o->root, m->cdir, c, true);
+  json_decref(c);
+  report(m->status_fd, "exited %d\n", code);
+}
+
+static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_fd, int out_fd,
+                                  int err_fd) {
+  struct mon m = {.o = o, .rt = {.root = o->state_root}, .cdir = -1, .dfd = -1, .lockfd = -1,
+                  .status_fd = status_fd, .sigfd = -1, .pipe_r = {-1, -1},
+                  .attach = {out_fd, err_fd}, .log = {.fd = -1}};
+  int keep[] = {status_fd, out_fd, err_fd};
+  close_all_but(keep, 3);
+  tote_err *err = NULL;
+  int r = become_monitor(&m, &err);
+  if (r == 0)
+    r = open_container(&m, &err);
+  if (r == 0)
+    r = start_container(&m, &err);
+  if (r == 0)
+    r = record_running(&m, &err);
+  if (r < 0) {
+    if (m.init > 0)
+      eng_rt_forget(o->state_root, o->id);
+    fail(&m, r, err);
+    _exit(1);
+  }
+  report(m.status_fd, "started %d\n", (int)m.init);
+  if (!o->attach) {
+    close(m.status_fd);
+    m.status_fd = -1;
+  }
+  malloc_trim(0); /* what the command and the runtime's create left: the monitor lives long */
+  finish(&m, pump(&m));
+  _exit(0);
+}
+
+/* ---- the command's side ---- */
+
+/* One report line (without its newline); NULL at EOF. */
+static char *read_report(int fd) {
+  char buf[4096];
+  size_t n = 0;
+  while (n + 1 < sizeof buf) {
+    ssize_t r = read(fd, buf + n, 1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return n ? xstrndup(buf, n) : NULL;
+    if (buf[n] == '\n')
+      break;
+    n++;
+  }
+  return xstrndup(buf, n);
+}
+
+static int parse_start(const char *id, char *line, struct eng_monitor *m, tote_err **err) {
+  if (line == NULL)
+    return err_set(err, 0, "the monitor of container %.12s ended before it started the "
+                           "container", id);
+  if (strncmp(line, "started ", 8) == 0) {
+    m->init_pid = (pid_t)atoi(line + 8);
+    return 0;
+  }
+  char kind = 0;
+  int errnum = 0, off = 0;
+  if (sscanf(line, "error %c %d %n", &kind, &errnum, &off) < 2 || off == 0)
+    return err_set(err, 0, "the monitor of container %.12s said: %s", id, line);
+  err_set(err, 0, "%s", line + off);
+  (*err)->errnum = errnum;
+  return kind == 'R' ? ENG_RUNTIME_FAILED : -1;
+}
+
+void eng_monitor_close(struct eng_monitor *m) {
+  int *fds[] = {&m->status_fd, &m->out_fd, &m->err_fd};
+  for (size_t i = 0; i < 3; i++) {
+    if (*fds[i] >= 0)
+      close(*fds[i]);
+    *fds[i] = -1;
+  }
+}
+
+int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
+  int st[2], out[2] = {-1, -1}, er[2] = {-1, -1};
+  *m = (struct eng_monitor){.status_fd = -1, .out_fd = -1, .err_fd = -1};
+  if (pipe2(st, O_CLOEXEC) < 0)
+    return err_sys(err, "pipe");
+  if (o->attach && (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)) {
+    int e = errno;
+    int fds[] = {st[0], st[1], out[0], out[1]};
+    for (int i = 0; i < 4; i++)
+      if (fds[i] >= 0)
+        close(fds[i]);
+    errno = e;
+    return err_sys(err, "pipe");
+  }
+  fflush(stdout);
+  fflush(stderr);
+  pid_t p = fork();
+  if (p == 0) {
+    /* twice: the monitor is no child of the command, which may exit first */
+    pid_t q = fork();
+    if (q != 0)
+      _exit(q < 0);
+    monitor_main(o, st[1], out[1], er[1]);
+  }
+  int e = errno;
+  close(st[1]);
+  if (o->attach) {
+    close(out[1]);
+    close(er[1]);
+  }
+  m->status_fd = st[0];
+  m->out_fd = out[0];
+  m->err_fd = er[0];
+  if (p < 0) {
+    eng_monitor_close(m);
+    errno = e;
+    return err_sys(err, "starting the monitor");
+  }
+  while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+    ;
+  _cleanup_free_ char *line = read_report(m->status_fd);
+  int r = parse_start(o->id, line, m, err);
+  if (r < 0 || !o->attach) {
+    close(m->status_fd);
+    m->status_fd = -1;
+  }
+  if (r < 0)
+    eng_monitor_close(m);
+  return r;
+}
+
+static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
+                                SIGCONT};
+
+int eng_monitor_block_signals(tote_err **err) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaddset(&set, forwarded[i]);
+  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+    return err_sys(err, "blocking signals");
+  int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0)
+    return err_sys(err, "signalfd");
+  return fd;
+}
+
+/* One read of the container's stream i, written to our fd i+1. */
+static void relay_stream(int *fd, int to) {
+  char buf[65536];
+  ssize_t n = read(*fd, buf, sizeof buf);
+  if (n < 0 && errno == EINTR)
+    return;
+  if (n > 0 && write_all_fd(to, buf, (size_t)n) == 0)
+    return;
+  close(*fd); /* the end, or our own output is gone: the container goes on unread */
+  *fd = -1;
+}
+
+static void forward(const struct eng_monitor_opts *o, int sigfd) {
+  struct signalfd_siginfo si;
+  struct rt_context rt = {.root = o->state_root};
+  while (read(sigfd, &si, sizeof si) == sizeof si) {
+    tote_err *e = NULL;
+    if (rt_kill(&rt, o->id, (int)si.ssi_signo, false, &e) < 0)
+      err_free(&e); /* it has just exited: the monitor says so next */
+  }
+}
+
+int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, int sigfd,
+                      int *exit_code, tote_err **err) {
+  _cleanup_free_ char *last = NULL;
+  while (m->out_fd >= 0 || m->err_fd >= 0 || m->status_fd >= 0) {
+    struct pollfd p[4] = {{m->out_fd, POLLIN, 0}, {m->err_fd, POLLIN, 0},
+                          {m->status_fd, POLLIN, 0}, {sigfd, POLLIN, 0}};
+    if (poll(p, 4, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return err_sys(err, "poll");
+    }
+    if (p[0].revents)
+      relay_stream(&m->out_fd, 1);
+    if (p[1].revents)
+      relay_stream(&m->err_fd, 2);
+    if (p[2].revents) {
+      char *line = read_report(m->status_fd);
+      if (line == NULL) {
+        close(m->status_fd);
+        m->status_fd = -1;
+      } else {
+        free(last);
+        last = line;
+      }
+    }
+    if (p[3].revents)
+      forward(o, sigfd);
+  }
+  if (last == NULL || sscanf(last, "exited %d", exit_code) != 1)
+    return err_set(err, 0, "the monitor of container %.12s ended without reporting the exit "
+                           "(see tote ps -a)", o->id);
+  return 0;
+}

@@ -34,6 +34,11 @@ extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_
     tote_kill_cmd, tote_wait_cmd, tote_start_cmd, tote_inspect_cmd, tote_unshare_cmd,
     tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd, tote_unpause_cmd;
 
+/* The engine's view of the store (engine/lifecycle.h): e filled, and the
+ * fd of ROOT/containers returned (close it), or -1 with err. */
+struct eng_ctx;
+int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, struct tote_err **err);
+
 /* Parse a command's flags; at least min positional args.  Returns the
  * index of the first positional, -1 on error. */
 int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, struct tote_err **err);

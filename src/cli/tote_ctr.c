@@ -26,10 +26,10 @@ typedef int (*ctr_fn)(const struct eng_ctx *e, const char *arg, json_t *c, char 
 /* fn on each container named (a name, an id or a unique prefix): errors
  * are printed and the others still done; 1 when any failed, as docker. */
 static int each(const struct tote_ctx *ctx, int argc, char **argv, ctr_fn fn, tote_err **err) {
-  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
-  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   int rc = TOTE_EXIT_OK;
   for (int i = 0; i < argc; i++) {
     tote_err *er = NULL;
@@ -219,10 +219,10 @@ static int do_inspect(const struct tote_ctx *ctx, int argc, char **argv, tote_er
   int i = tote_parse(&tote_inspect_cmd, argc, argv, 1, err);
   if (i < 0)
     return -1;
-  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
-  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   _cleanup_free_ char *abs_root = realpath(ctx->root, NULL);
   json_t *images = NULL, *out = json_array();
   int rc = TOTE_EXIT_OK;

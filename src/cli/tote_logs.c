@@ -190,10 +190,10 @@ static int do_logs(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   if (parse_time("--since", logs_since, &f.since, err) < 0 ||
       parse_time("--until", logs_until, &f.until, err) < 0 || tail_count(err) == -2)
     return -1;
-  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
-  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   tote_err *er = NULL;
   json_t *c = eng_find_synced(&e, argv[i], &er);
   int r = c ? show(&e, argv[i], c, &f, &er) : -1;

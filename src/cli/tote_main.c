@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli/tote.h"
+#include "engine/container.h"
+#include "engine/lifecycle.h"
 #include "engine/userns.h"
 #include "image/store.h"
 #include "util/err.h"
@@ -53,6 +55,12 @@ int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, tote_
     return err_set(err, 0, "tote %s needs %s (see tote %s --help)", cmd->name, cmd->args,
                    cmd->name);
   return i;
+}
+
+int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, tote_err **err) {
+  int dir = eng_containers_dir(ctx->root, err);
+  *e = (struct eng_ctx){.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
+  return dir;
 }
 
 char *tote_sibling(const char *name) {

@@ -249,10 +249,10 @@ static char *joined(json_t *args) {
 static int do_ps(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   if (tote_parse(&tote_ps_cmd, argc, argv, 0, err) < 0)
     return -1;
-  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
-  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   json_t *list = eng_list(dir);
   if (!ps_quiet)
     printf("%-12s  %-30s  %-24s  %-28s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
@@ -330,10 +330,10 @@ static int do_rm(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   int i = tote_parse(&tote_rm_cmd, argc, argv, 1, err);
   if (i < 0)
     return -1;
-  _cleanup_close_ int dir = eng_containers_dir(ctx->root, err);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
-  struct eng_ctx e = {.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   int rc = TOTE_EXIT_OK;
   for (; i < argc; i++) {
     tote_err *er = NULL;

@@ -12,17 +12,20 @@
 #include "cli/cli_ps.h"
 #include "cli/tote.h"
 #include "engine/container.h"
+#include "engine/lifecycle.h"
 #include "engine/usage.h"
 #include "runtime/runtime.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 
-#define STATE_ROOT "/run/tote"
+#define STATE_ROOT TOTE_STATE_ROOT
 
-/* The container named by arg (name, id or unique prefix): its record. */
+/* The container named by arg (name, id or unique prefix): its record,
+ * brought up to date (a dead monitor noticed). */
 static json_t *find(const struct tote_ctx *ctx, const char *arg, tote_err **err) {
-  _cleanup_close_ int cdir = eng_containers_dir(ctx->root, err);
-  return cdir < 0 ? NULL : eng_find(cdir, arg, err);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
+  return dir < 0 ? NULL : eng_find_synced(&e, arg, err);
 }
 
 static const char *id_of(json_t *c) { return json_string_value(json_object_get(c, "id")); }

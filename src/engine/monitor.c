@@ -25,6 +25,7 @@
 #include "engine/lifecycle.h"
 #include "engine/run.h"
 #include "runtime/runtime.h"
+#include "runtime/spawn.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -451,20 +452,8 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
   return r;
 }
 
-static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-                                SIGCONT};
-
 int eng_monitor_block_signals(tote_err **err) {
-  sigset_t set;
-  sigemptyset(&set);
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    sigaddset(&set, forwarded[i]);
-  if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-    return err_sys(err, "blocking signals");
-  int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (fd < 0)
-    return err_sys(err, "signalfd");
-  return fd;
+  return spawn_block_signals(false, SFD_NONBLOCK, err);
 }
 
 /* One read of the container's stream i, written to our fd i+1. */

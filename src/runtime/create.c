@@ -493,7 +493,7 @@ int rt_run(const struct rt_context *ctx, const struct rt_create_opts *o, bool de
   struct creation cr;
   creation_init(&cr, ctx, o);
   int sigfd = -1;
-  if (!detach && (sigfd = spawn_block_signals(err)) < 0)
+  if (!detach && (sigfd = spawn_block_signals(true, 0, err)) < 0)
     return -1;
   int r = do_create(&cr, !detach, err);
   if (r == 0)

@@ -167,7 +167,7 @@ int rt_exec(const struct rt_context *ctx, const struct rt_exec_opts *o, int *exi
   if (exec_seccomp(st, &config, &prog, err) < 0 || open_container_ns(st->pid, &l, err) < 0 ||
       console_for_exec(o, &console_fd, &relay_fd, err) < 0)
     goto out;
-  if (!o->detach && (sigfd = spawn_block_signals(err)) < 0)
+  if (!o->detach && (sigfd = spawn_block_signals(true, 0, err)) < 0)
     goto out;
   l.process = o->process;
   l.is_exec = true;

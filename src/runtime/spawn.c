@@ -132,16 +132,18 @@ int spawn_console(const char *path, tote_err **err) {
 }
 
 static const int forwarded[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH,
-                                SIGCONT, SIGCHLD};
+                                SIGCONT};
 
-int spawn_block_signals(tote_err **err) {
+int spawn_block_signals(bool sigchld, int flags, tote_err **err) {
   sigset_t set;
   sigemptyset(&set);
   for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
     sigaddset(&set, forwarded[i]);
+  if (sigchld)
+    sigaddset(&set, SIGCHLD);
   if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
     return err_sys(err, "blocking signals");
-  int fd = signalfd(-1, &set, SFD_CLOEXEC);
+  int fd = signalfd(-1, &set, SFD_CLOEXEC | flags);
   if (fd < 0)
     return err_sys(err, "signalfd");
   return fd;

@@ -3,6 +3,7 @@
 #ifndef TOTE_RUNTIME_SPAWN_H
 #define TOTE_RUNTIME_SPAWN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "runtime/launch.h"
@@ -36,7 +37,9 @@ int spawn_console(const char *path, struct tote_err **err);
 /* Wait for pid (our child), forwarding the signals in `sigs` that arrive
  * to it; returns the shell-style exit code. */
 int spawn_wait_forward(pid_t pid, int sigfd, int *exit_code, struct tote_err **err);
-/* Block the signals a foreground run/exec forwards; returns a signalfd. */
-int spawn_block_signals(struct tote_err **err);
+/* Block the signals a foreground run/exec forwards (and SIGCHLD, for a
+ * waiter that wants it on the same fd); returns a signalfd with flags
+ * (SFD_CLOEXEC always). */
+int spawn_block_signals(bool sigchld, int flags, struct tote_err **err);
 
 #endif

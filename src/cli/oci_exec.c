@@ -62,20 +62,6 @@ static int apply_user(struct rt_process *p, tote_err **err) {
   return 0;
 }
 
-static void set_env(struct rt_process *p, const char *kv) {
-  size_t klen = strcspn(kv, "=");
-  size_t n = strv_len(p->env);
-  for (size_t i = 0; i < n; i++)
-    if (strncmp(p->env[i], kv, klen) == 0 && p->env[i][klen] == '=') {
-      free(p->env[i]);
-      p->env[i] = xstrdup(kv);
-      return;
-    }
-  p->env = xrealloc(p->env, sizeof(char *) * (n + 2));
-  p->env[n] = xstrdup(kv);
-  p->env[n + 1] = NULL;
-}
-
 static int apply_caps(struct rt_process *p, tote_err **err) {
   for (int i = 0; i < x.caps.n; i++) {
     int v = config_cap_from_name(x.caps.items[i]);
@@ -105,7 +91,7 @@ static int apply_flags(struct rt_process *p, char **args, int nargs, tote_err **
   for (int i = 0; i < x.env.n; i++) {
     if (strchr(x.env.items[i], '=') == NULL)
       return err_set(err, 0, "--env takes K=V, not %s", x.env.items[i]);
-    set_env(p, x.env.items[i]);
+    config_process_setenv(p, x.env.items[i]);
   }
   if (x.cwd) {
     if (x.cwd[0] != '/')

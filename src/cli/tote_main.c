@@ -1,5 +1,6 @@
 /* tote_main.c - tote: global flags, the command table, and the one place
  * where an error is printed. */
+#include <errno.h>
 #include <limits.h>
 #include <locale.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "cli/tote.h"
 #include "engine/container.h"
 #include "engine/lifecycle.h"
+#include "engine/run.h"
 #include "engine/userns.h"
 #include "image/store.h"
 #include "util/err.h"
@@ -16,13 +18,13 @@
 #include "util/xalloc.h"
 
 static const struct tote_cmd *const commands[] = {
-    &tote_run_cmd,     &tote_ps_cmd,      &tote_rm_cmd,      &tote_start_cmd,
-    &tote_stop_cmd,    &tote_kill_cmd,    &tote_wait_cmd,    &tote_logs_cmd,
-    &tote_inspect_cmd, &tote_top_cmd,     &tote_stats_cmd,   &tote_pause_cmd,
-    &tote_unpause_cmd, &tote_volume_cmd,  &tote_pull_cmd,    &tote_images_cmd,
-    &tote_rmi_cmd,     &tote_image_cmd,   &tote_tag_cmd,     &tote_history_cmd,
-    &tote_save_cmd,    &tote_load_cmd,    &tote_import_cmd,  &tote_login_cmd,
-    &tote_logout_cmd,  &tote_unshare_cmd, NULL,
+    &tote_run_cmd,     &tote_exec_cmd,    &tote_ps_cmd,      &tote_rm_cmd,
+    &tote_start_cmd,   &tote_stop_cmd,    &tote_kill_cmd,    &tote_wait_cmd,
+    &tote_logs_cmd,    &tote_inspect_cmd, &tote_top_cmd,     &tote_stats_cmd,
+    &tote_pause_cmd,   &tote_unpause_cmd, &tote_volume_cmd,  &tote_pull_cmd,
+    &tote_images_cmd,  &tote_rmi_cmd,     &tote_image_cmd,   &tote_tag_cmd,
+    &tote_history_cmd, &tote_save_cmd,    &tote_load_cmd,    &tote_import_cmd,
+    &tote_login_cmd,   &tote_logout_cmd,  &tote_unshare_cmd, NULL,
 };
 
 static const char *root;
@@ -61,6 +63,17 @@ int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, tote_err **err) {
   int dir = eng_containers_dir(ctx->root, err);
   *e = (struct eng_ctx){.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
   return dir;
+}
+
+/* docker's codes when the command could not start: not found 127, not
+ * executable 126; tote's own errors 125. */
+int tote_start_failed(int r, tote_err **err) {
+  int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
+  if (e != ENOENT && e != EACCES)
+    return -1;
+  log_error_exit_msg("tote", (*err)->msg);
+  err_free(err);
+  return e == ENOENT ? 127 : 126;
 }
 
 char *tote_sibling(const char *name) {

@@ -101,17 +101,6 @@ static int log_opts(long long *max_size, tote_err **err) {
   return 0;
 }
 
-/* docker's codes when the command could not start: not found 127, not
- * executable 126; tote's own errors 125. */
-static int start_failed(int r, tote_err **err) {
-  int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
-  if (e != ENOENT && e != EACCES)
-    return -1;
-  log_error_exit_msg("tote", (*err)->msg);
-  err_free(err);
-  return e == ENOENT ? 127 : 126;
-}
-
 /* The container under its monitor: detached, its id printed; attached,
  * its output relayed and its exit code ours. */
 static int run_monitored(const struct eng_run_opts *o, json_t *c, int sigfd, tote_err **err) {
@@ -121,7 +110,7 @@ static int run_monitored(const struct eng_run_opts *o, json_t *c, int sigfd, tot
   struct eng_monitor m;
   int r = eng_monitor_start(&mo, &m, err);
   if (r < 0)
-    return start_failed(r, err);
+    return tote_start_failed(r, err);
   int code = TOTE_EXIT_OK;
   if (run_detach)
     printf("%s\n", mo.id);

@@ -220,6 +220,8 @@ int config_parse_process(json_t *obj, struct rt_process *p, const char *where,
                          struct tote_err **err);
 struct rt_process *config_load_process(const char *path, struct tote_err **err);
 void config_process_free(struct rt_process *p);
+/* Set "KEY=VALUE" in p's env, replacing KEY's entry or adding one. */
+void config_process_setenv(struct rt_process *p, const char *kv);
 void config_free_process_fields(struct rt_process *p);
 
 /* Decode one mount option into m (exported for unit tests).  Returns 1 if

@@ -311,3 +311,17 @@ void config_process_free(struct rt_process *p) {
   config_free_process_fields(p);
   free(p);
 }
+
+void config_process_setenv(struct rt_process *p, const char *kv) {
+  size_t klen = strcspn(kv, "=");
+  size_t n = strv_len(p->env);
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(p->env[i], kv, klen) == 0 && p->env[i][klen] == '=') {
+      free(p->env[i]);
+      p->env[i] = xstrdup(kv);
+      return;
+    }
+  p->env = xrealloc(p->env, sizeof(char *) * (n + 2));
+  p->env[n] = xstrdup(kv);
+  p->env[n + 1] = NULL;
+}

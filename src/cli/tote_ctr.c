@@ -2,6 +2,7 @@
  * `tote start`, `stop`, `kill`, `wait` and `inspect` (engine/lifecycle.h).
  * `tote logs` is in tote_logs.c. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ const struct tote_cmd tote_start_cmd = {
 
 /* ---- stop ---- */
 
-static int stop_time = 10;
+static int stop_time = INT_MIN; /* not given: the container's --stop-timeout, or 10 */
 static const struct cli_opt stop_opts[] = {
     {"time", 't', OPT_INT, &stop_time,
      "seconds to wait after the stop signal before SIGKILL (default 10; -1: no limit)", "SECS"},
@@ -83,14 +84,18 @@ static const struct cli_opt stop_opts[] = {
 static int stop_one(const struct eng_ctx *e, const char *arg, json_t *c, char **out,
                     tote_err **err) {
   (void)arg, (void)out;
-  return eng_stop(e, c, stop_time, err);
+  json_t *own = json_object_get(c, "stop_timeout");
+  int t = stop_time != INT_MIN    ? stop_time
+          : json_is_integer(own) ? (int)json_integer_value(own)
+                                 : 10;
+  return eng_stop(e, c, t, err);
 }
 
 static int do_stop(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   int i = tote_parse(&tote_stop_cmd, argc, argv, 1, err);
   if (i < 0)
     return -1;
-  if (stop_time < -1)
+  if (stop_time != INT_MIN && stop_time < -1)
     return err_set(err, 0, "tote stop -t %d: give seconds (0 or more), or -1 for no limit",
                    stop_time);
   return each(ctx, argc - i, argv + i, stop_one, err);
@@ -100,6 +105,110 @@ const struct tote_cmd tote_stop_cmd = {
     "stop", "[-t SECS] CONTAINER...",
     "stop containers: the image's StopSignal (or SIGTERM), SIGKILL after -t seconds", do_stop,
     stop_opts};
+
+/* ---- restart ---- */
+
+static int restart_one(const struct eng_ctx *e, const char *arg, json_t *c, char **out,
+                       tote_err **err) {
+  if (stop_one(e, arg, c, out, err) < 0)
+    return -1;
+  json_t *now = eng_find_synced(e, json_string_value(json_object_get(c, "id")), err);
+  int r = now ? eng_start(e, now, err) : -1;
+  json_decref(now);
+  return r < 0 ? -1 : 0;
+}
+
+static int do_restart(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&tote_restart_cmd, argc, argv, 1, err);
+  if (i < 0)
+    return -1;
+  if (geteuid() != 0)
+    return err_set(err, 0, "tote restart as a user (rootless) is not supported yet: run it as "
+                           "root");
+  if (stop_time != INT_MIN && stop_time < -1)
+    return err_set(err, 0, "tote restart -t %d: give seconds (0 or more), or -1 for no limit",
+                   stop_time);
+  return each(ctx, argc - i, argv + i, restart_one, err);
+}
+
+const struct tote_cmd tote_restart_cmd = {
+    "restart", "[-t SECS] CONTAINER...",
+    "stop containers as tote stop does (when they run), then start them again", do_restart,
+    stop_opts};
+
+/* ---- rename ---- */
+
+static int do_rename(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  int i = tote_parse(&tote_rename_cmd, argc, argv, 2, err);
+  if (i < 0)
+    return -1;
+  if (argc - i != 2)
+    return err_set(err, 0, "tote rename takes CONTAINER NEW_NAME");
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
+  if (dir < 0)
+    return -1;
+  json_t *c = eng_find_synced(&e, argv[i], err);
+  if (c == NULL)
+    return -1;
+  int r = eng_check_name(dir, argv[i + 1], err);
+  if (r == 0) {
+    json_object_set_new(c, "name", json_string(argv[i + 1]));
+    r = eng_save(dir, c, err);
+  }
+  json_decref(c);
+  return r < 0 ? -1 : TOTE_EXIT_OK;
+}
+
+const struct tote_cmd tote_rename_cmd = {"rename", "CONTAINER NEW_NAME",
+                                         "give a container another name", do_rename, NULL};
+
+/* ---- container prune ---- */
+
+static bool prune_force;
+static const struct cli_opt prune_opts[] = {
+    {"force", 'f', OPT_BOOL, &prune_force, "(no prompt is asked: accepted as docker's)", NULL},
+    {NULL},
+};
+static const struct tote_cmd container_prune = {"container prune", "[-f]", "", NULL, prune_opts};
+
+/* Every container that does not run is removed (not its volumes). */
+static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  if (tote_parse(&container_prune, argc, argv, 0, err) < 0)
+    return -1;
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
+  if (dir < 0)
+    return -1;
+  json_t *all = eng_list(dir);
+  size_t k;
+  json_t *c;
+  bool said = false;
+  json_array_foreach(all, k, c) {
+    json_t *cur = eng_sync(&e, json_incref(c));
+    _cleanup_free_ char *id = cur ? xstrdup(json_string_value(json_object_get(cur, "id"))) : NULL;
+    if (cur && !eng_running(cur) && eng_remove(&e, cur, false, NULL) == 0) {
+      if (!said)
+        puts("Deleted Containers:");
+      said = true;
+      puts(id);
+    }
+    json_decref(cur);
+  }
+  json_decref(all);
+  return TOTE_EXIT_OK;
+}
+
+static int do_container(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
+  if (argc >= 2 && strcmp(argv[1], "prune") == 0)
+    return prune(ctx, argc - 1, argv + 1, err);
+  return err_set(err, 0, "tote container takes prune (the other container commands are "
+                         "tote's own: tote ps, tote rm, ...)");
+}
+
+const struct tote_cmd tote_container_cmd = {
+    "container", "prune [-f]", "remove every container that does not run", do_container, NULL};
+
 
 /* ---- kill ---- */
 
@@ -186,6 +295,10 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
   json_object_set(cfg, "Image", json_object_get(c, "image"));
   if (json_object_get(c, "stop_signal"))
     json_object_set(cfg, "StopSignal", json_object_get(c, "stop_signal"));
+  if (json_object_get(c, "stop_timeout"))
+    json_object_set(cfg, "StopTimeout", json_object_get(c, "stop_timeout"));
+  if (json_object_get(c, "labels"))
+    json_object_set(cfg, "Labels", json_object_get(c, "labels"));
   long long max = json_integer_value(json_object_get(c, "log_max_size"));
   json_t *logcfg = json_object();
   if (max > 0) {
@@ -198,7 +311,7 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
       abs_root ? xasprintf("%s/containers/%s/%s", abs_root, id, ENG_LOG_FILE) : xstrdup("");
   _cleanup_free_ char *name =
       xasprintf("/%s", json_string_value(json_object_get(c, "name")) ?: "");
-  return json_pack(
+  json_t *out = json_pack(
       "{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:s, s:s, s:s}, "
       "s:s, s:s, s:s, s:i, s:s, s:o, s:{s:b, s:{s:s, s:o}}, s:[], s:o}",
       "Id", id, "Created", or_zero(c, "created"), "Path",
@@ -210,9 +323,16 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
       "StartedAt", or_zero(c, "started"), "FinishedAt", or_zero(c, "finished"), "Image",
       json_string_value(json_object_get(c, "image_id")) ?: "", "LogPath",
       log_path, "Name", name,
-      "RestartCount", 0, "Driver", "overlay", "Config", cfg, "HostConfig", "AutoRemove",
+      "RestartCount", (int)json_integer_value(json_object_get(c, "restart_count")), "Driver",
+      "overlay", "Config", cfg, "HostConfig", "AutoRemove",
       json_is_true(json_object_get(c, "auto_remove")), "LogConfig", "Type", "json-file", "Config",
       logcfg, "Mounts", "NetworkSettings", json_object());
+  const char *policy = json_string_value(json_object_get(c, "restart_policy"));
+  json_object_set_new(json_object_get(out, "HostConfig"), "RestartPolicy",
+                      json_pack("{s:s, s:I}", "Name", policy ? policy : "no",
+                                "MaximumRetryCount",
+                                json_integer_value(json_object_get(c, "restart_max"))));
+  return out;
 }
 
 static int do_inspect(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {

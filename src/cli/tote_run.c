@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,12 +14,14 @@
 #include "engine/envfile.h"
 #include "engine/lifecycle.h"
 #include "engine/monitor.h"
+#include "engine/psfilter.h"
 #include "engine/run.h"
 #include "engine/timefmt.h"
 #include "runtime/runtime.h"
 #include "image/images.h"
 #include "image/store.h"
 #include "util/err.h"
+#include "util/signame.h"
 #include "util/log.h"
 #include "util/rootless.h"
 #include "util/xalloc.h"
@@ -26,7 +29,7 @@
 static bool run_rm, run_detach, run_interactive, run_tty, run_privileged, run_read_only,
     run_init;
 static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_hostname,
-    *run_rootfs, *run_pull, *run_platform;
+    *run_rootfs, *run_pull, *run_platform, *run_stop_signal, *run_stop_timeout, *run_restart;
 static const char *run_memory, *run_memory_swap, *run_cpus, *run_cpu_shares, *run_cpuset,
     *run_pids;
 static const char *run_tls = "true";
@@ -75,6 +78,13 @@ static const struct cli_opt run_opts[] = {
     {"init", 0, OPT_BOOL, &run_init, "run tote-init as pid 1: it forwards signals and reaps "
                                      "zombies", NULL},
     {"add-host", 0, OPT_STRING_LIST, &run_add_host, "a HOST:IP line in /etc/hosts", "HOST:IP"},
+    {"stop-signal", 0, OPT_STRING, &run_stop_signal, "what tote stop sends first (default: the "
+     "image's StopSignal, or SIGTERM)", "SIGNAL"},
+    {"stop-timeout", 0, OPT_STRING, &run_stop_timeout,
+     "seconds tote stop waits before SIGKILL (default 10; -1: no limit)", "SECS"},
+    {"restart", 0, OPT_STRING, &run_restart,
+     "no (default), always, unless-stopped or on-failure[:N]: run it again when it exits (not "
+     "after tote stop or kill)", "POLICY"},
     {"pull", 0, OPT_STRING, &run_pull, "missing (default), always or never", "POLICY"},
     {"platform", 0, OPT_STRING, &run_platform, "for a pull: os/arch[/variant]", "PLATFORM"},
     {"tls-verify", 0, OPT_STRING, &run_tls, "for a pull the run needs: true or false", "BOOL"},
@@ -120,6 +130,31 @@ static int run_monitored(const struct eng_run_opts *o, json_t *c, int sigfd, tot
   return code;
 }
 
+/* --restart no|always|unless-stopped|on-failure[:N]; not with --rm, as
+ * docker. */
+static int parse_restart(const char *s, const char **policy, int *max, tote_err **err) {
+  *policy = NULL;
+  *max = 0;
+  if (s == NULL || strcmp(s, "no") == 0)
+    return 0;
+  char *end = NULL;
+  if (strcmp(s, "always") == 0 || strcmp(s, "unless-stopped") == 0) {
+    *policy = s;
+  } else if (strcmp(s, "on-failure") == 0) {
+    *policy = "on-failure";
+  } else if (strncmp(s, "on-failure:", 11) == 0 && (*max = (int)strtol(s + 11, &end, 10)) > 0 &&
+             *end == '\0') {
+    *policy = "on-failure";
+  } else {
+    return err_set(err, 0, "--restart %s: no, always, unless-stopped, on-failure or "
+                           "on-failure:N (N > 0)", s);
+  }
+  if (run_rm)
+    return err_set(err, 0, "--restart %s and --rm conflict: a container removed when it exits "
+                           "cannot run again", s);
+  return 0;
+}
+
 static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   /* flags stop at the image: what follows is the container's command */
   int i = tote_parse(&tote_run_cmd, argc, argv, 1, err);
@@ -135,6 +170,19 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   if (run_pull && strcmp(run_pull, "missing") != 0 && strcmp(run_pull, "always") != 0 &&
       strcmp(run_pull, "never") != 0)
     return err_set(err, 0, "--pull takes missing, always or never, not \"%s\"", run_pull);
+  if (run_stop_signal && sig_parse(run_stop_signal) < 0)
+    return err_set(err, 0, "--stop-signal %s: no such signal (a name such as SIGTERM or TERM, or "
+                           "a number)", run_stop_signal);
+  const char *policy = NULL;
+  int restart_max = 0;
+  if (parse_restart(run_restart, &policy, &restart_max, err) < 0)
+    return -1;
+  char *end = NULL;
+  long stop_timeout = run_stop_timeout ? strtol(run_stop_timeout, &end, 10) : 10;
+  if (run_stop_timeout && (*run_stop_timeout == '\0' || *end || stop_timeout < -1 ||
+                           stop_timeout > 100000000))
+    return err_set(err, 0, "--stop-timeout %s: seconds (0 or more), or -1 for no limit",
+                   run_stop_timeout);
   for (int k = 0; k < run_label.n; k++)
     if (run_label.items[k][0] == '\0' || run_label.items[k][0] == '=')
       return err_set(err, 0, "--label \"%s\": KEY[=VALUE] with a KEY", run_label.items[k]);
@@ -168,6 +216,10 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
       .remove = run_rm,
       .tls_verify = strcmp(run_tls, "true") == 0,
       .platform = run_platform,
+      .stop_signal = run_stop_signal,
+      .stop_timeout = (int)stop_timeout,
+      .restart_policy = policy,
+      .restart_max = restart_max,
       .pull = run_pull,
       .labels = run_label.items,
       .nlabels = run_label.n,
@@ -216,10 +268,16 @@ const struct tote_cmd tote_run_cmd = {
 /* ---- ps ---- */
 
 static bool ps_all, ps_quiet, ps_no_trunc;
+static const char *ps_format = "table";
+static struct strlist ps_filters;
 static const struct cli_opt ps_opts[] = {
-    {"all", 'a', OPT_BOOL, &ps_all, "also the containers that exited", NULL},
+    {"all", 'a', OPT_BOOL, &ps_all, "also the containers that do not run", NULL},
     {"quiet", 'q', OPT_BOOL, &ps_quiet, "print only the ids", NULL},
     {"no-trunc", 0, OPT_BOOL, &ps_no_trunc, "print whole ids and commands", NULL},
+    {"filter", 'f', OPT_STRING_LIST, &ps_filters,
+     "status=, name=, id= or label=KEY[=VALUE] (repeatable)", "FILTER"},
+    {"format", 0, OPT_STRING, &ps_format, "table or json (one object per line, as docker's)",
+     "FORMAT"},
     {NULL},
 };
 
@@ -235,15 +293,79 @@ static char *joined(json_t *args) {
   return out;
 }
 
+/* docker's State: created, running, paused (the runtime's word), exited. */
+static const char *ps_state(const struct eng_ctx *e, json_t *c) {
+  if (!eng_running(c))
+    return strcmp(json_string_value(json_object_get(c, "state")) ?: "", "created") == 0
+               ? "created"
+               : "exited";
+  struct rt_context rt = {.root = e->state_root};
+  json_t *st = rt_state(&rt, json_string_value(json_object_get(c, "id")), NULL);
+  bool paused = strcmp(json_string_value(json_object_get(st, "status")) ?: "", "paused") == 0;
+  json_decref(st);
+  return paused ? "paused" : "running";
+}
+
+/* "k=v,k2=v2", as docker's ps shows labels. */
+static char *labels_text(json_t *labels) {
+  char *out = xstrdup("");
+  const char *k;
+  json_t *v;
+  json_object_foreach(labels, k, v) {
+    char *n = xasprintf("%s%s%s=%s", out, *out ? "," : "", k, json_string_value(v));
+    free(out);
+    out = n;
+  }
+  return out;
+}
+
+static void ps_row(json_t *c, const char *state, int64_t now) {
+  const char *id = json_string_value(json_object_get(c, "id"));
+  if (ps_quiet) {
+    printf("%.*s\n", ps_no_trunc ? 64 : 12, id);
+    return;
+  }
+  _cleanup_free_ char *cmd = joined(json_object_get(c, "command"));
+  char status[96];
+  eng_ps_status(c, now, status, sizeof status);
+  if (strcmp(state, "paused") == 0)
+    strncat(status, " (Paused)", sizeof status - strlen(status) - 1);
+  if (strcmp(ps_format, "json") == 0) {
+    _cleanup_free_ char *labels = labels_text(json_object_get(c, "labels"));
+    _cleanup_free_ char *quoted = xasprintf("\"%s\"", cmd);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ID", id, "Image",
+                          json_string_value(json_object_get(c, "image")) ?: "", "Command", quoted,
+                          "CreatedAt", json_string_value(json_object_get(c, "created")) ?: "",
+                          "Status", status, "State", state, "Names",
+                          json_string_value(json_object_get(c, "name")) ?: "", "Labels", labels);
+    char *text = json_dumps(o, JSON_COMPACT);
+    puts(text);
+    free(text);
+    json_decref(o);
+    return;
+  }
+  printf("%-12.*s  %-30s  \"%.*s\"  %-28s  %s\n", ps_no_trunc ? 64 : 12, id,
+         json_string_value(json_object_get(c, "image")), ps_no_trunc ? 4096 : 20, cmd, status,
+         json_string_value(json_object_get(c, "name")));
+}
+
 static int do_ps(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   if (tote_parse(&tote_ps_cmd, argc, argv, 0, err) < 0)
     return -1;
+  if (strcmp(ps_format, "table") != 0 && strcmp(ps_format, "json") != 0)
+    return err_set(err, 0, "--format takes table or json, not \"%s\"", ps_format);
+  bool by_status = false; /* as docker: a status filter looks at every container */
+  for (int k = 0; k < ps_filters.n; k++) {
+    if (eng_filter_check(ps_filters.items[k], err) < 0)
+      return -1;
+    by_status |= strncmp(ps_filters.items[k], "status=", 7) == 0;
+  }
   struct eng_ctx e;
   _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
   json_t *list = eng_list(dir);
-  if (!ps_quiet)
+  if (!ps_quiet && strcmp(ps_format, "table") == 0)
     printf("%-12s  %-30s  %-24s  %-28s  %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "STATUS",
            "NAMES");
   int64_t now = eng_now_ns();
@@ -251,29 +373,17 @@ static int do_ps(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   json_t *c;
   json_array_foreach(list, i, c) {
     json_t *cur = eng_sync(&e, json_incref(c));
-    if (cur == NULL || (!ps_all && !eng_running(cur))) {
-      json_decref(cur);
-      continue;
-    }
-    const char *id = json_string_value(json_object_get(cur, "id"));
-    if (ps_quiet) {
-      printf("%.*s\n", ps_no_trunc ? 64 : 12, id);
-      json_decref(cur);
-      continue;
-    }
-    _cleanup_free_ char *cmd = joined(json_object_get(cur, "command"));
-    char status[96];
-    eng_ps_status(cur, now, status, sizeof status);
-    printf("%-12.*s  %-30s  \"%.*s\"  %-28s  %s\n", ps_no_trunc ? 64 : 12, id,
-           json_string_value(json_object_get(cur, "image")), ps_no_trunc ? 4096 : 20, cmd, status,
-           json_string_value(json_object_get(cur, "name")));
+    const char *state = cur ? ps_state(&e, cur) : NULL;
+    if (cur && (ps_all || by_status || eng_running(cur)) &&
+        eng_filter_match(cur, state, ps_filters.items, ps_filters.n))
+      ps_row(cur, state, now);
     json_decref(cur);
   }
   json_decref(list);
   return TOTE_EXIT_OK;
 }
 
-const struct tote_cmd tote_ps_cmd = {"ps", "[-a] [-q] [--no-trunc]",
+const struct tote_cmd tote_ps_cmd = {"ps", "[-a] [-q] [--no-trunc] [-f KEY=VALUE]... [--format table|json]",
                                      "list the containers (-a: also those that exited)", do_ps,
                                      ps_opts};
 

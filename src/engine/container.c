@@ -122,3 +122,20 @@ int eng_remove_dir(int dirfd, const char *id, tote_err **err) {
     return err_sys(err, "removing containers/%s", id);
   return 0;
 }
+
+int eng_check_name(int dirfd, const char *name, tote_err **err) {
+  if (name == NULL)
+    return 0;
+  if (*name == '\0' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789_.-") != strlen(name) ||
+      !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+        (name[0] >= '0' && name[0] <= '9')))
+    return err_set(err, 0, "invalid container name \"%s\": [a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
+  json_t *c = eng_find(dirfd, name, NULL);
+  int r = 0;
+  if (c && strcmp(json_string_value(json_object_get(c, "name")) ?: "", name) == 0)
+    r = err_set(err, 0, "the name \"%s\" is in use by container %.12s: remove it (tote rm) or "
+                        "choose another", name, json_string_value(json_object_get(c, "id")));
+  json_decref(c);
+  return r;
+}

@@ -35,6 +35,9 @@ json_t *eng_list(int dirfd);
 json_t *eng_find(int dirfd, const char *arg, struct tote_err **err);
 /* The container.json of <id>, or NULL. */
 json_t *eng_load(int dirfd, const char *id);
+/* A name a new container may take: docker's form [a-zA-Z0-9][a-zA-Z0-9_.-]*
+ * and no other container's (NULL is fine: the id's digits are used). */
+int eng_check_name(int dirfd, const char *name, struct tote_err **err);
 /* Write c as <id>/container.json. */
 int eng_save(int dirfd, json_t *c, struct tote_err **err);
 /* Remove <id>/ whole (its rootfs must not be mounted). */

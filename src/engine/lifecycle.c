@@ -136,7 +136,17 @@ int eng_wait_exit(const struct eng_ctx *e, const char *id, long timeout_ms, int 
   return r;
 }
 
+/* A user stops it: no --restart after this exit (monitor.h). */
+static void mark_stopped(const struct eng_ctx *e, json_t *c) {
+  _cleanup_free_ char *path = xasprintf("%s/%s", id_of(c), ENG_STOP_MARK);
+  int fd = openat(e->cdir, path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    close(fd);
+}
+
 int eng_signal(const struct eng_ctx *e, json_t *c, int sig, bool all, tote_err **err) {
+  if (eng_running(c) && (sig == SIGKILL || sig == SIGTERM || sig == SIGINT))
+    mark_stopped(e, c);
   if (!eng_running(c))
     return err_set(err, 0, "container %s is not running (tote start starts it again)",
                    json_string_value(json_object_get(c, "name")));
@@ -147,6 +157,7 @@ int eng_signal(const struct eng_ctx *e, json_t *c, int sig, bool all, tote_err *
 int eng_stop(const struct eng_ctx *e, json_t *c, int timeout_s, tote_err **err) {
   if (!eng_running(c))
     return 0;
+  mark_stopped(e, c);
   const char *ss = json_string_value(json_object_get(c, "stop_signal"));
   int sig = ss ? sig_parse(ss) : SIGTERM;
   if (sig < 0) {

@@ -18,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/container.h"
@@ -46,7 +47,9 @@ struct mon {
   struct eng_linebuf lb[2];
   struct eng_log log;
   pid_t init;
-  bool locked; /* monitor.lock is ours */
+  bool locked;      /* monitor.lock is ours */
+  time_t started_at; /* CLOCK_MONOTONIC seconds of the last start */
+  long delay_ms;    /* the last wait before a restart */
 };
 
 /* ---- the monitor's side ---- */
@@ -125,6 +128,7 @@ static int open_container(struct mon *m, tote_err **err) {
     return err_set(err, 0, "container %.12s has a monitor already (it runs, or is being "
                            "cleaned up): see tote ps -a", m->o->id);
   m->locked = true;
+  unlinkat(m->dfd, ENG_STOP_MARK, 0); /* started again: the policy holds again */
   if (ftruncate(m->lockfd, 0) < 0)
     return err_sys(err, "truncating %s/%s", dir, ENG_MONITOR_LOCK);
   json_t *c = eng_load(m->cdir, m->o->id);
@@ -186,6 +190,9 @@ static int record_running(struct mon *m, tote_err **err) {
   json_object_set_new(c, "pid", json_integer(m->init));
   json_object_set_new(c, "monitor_pid", json_integer(getpid()));
   json_object_set_new(c, "oom_killed", json_false());
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  m->started_at = t.tv_sec;
   int r = eng_save(m->cdir, c, err);
   json_decref(c);
   return r;
@@ -325,6 +332,72 @@ static void finish(struct mon *m, int code) {
   report(m->status_fd, "exited %d\n", code);
 }
 
+/* ---- --restart ---- */
+
+#define RESTART_FIRST_MS 100
+#define RESTART_MAX_MS 60000
+#define RESTART_RESET_S 10 /* a run this long starts the delays over */
+
+static bool stop_marked(struct mon *m) { return faccessat(m->dfd, ENG_STOP_MARK, F_OK, 0) == 0; }
+
+/* Whether the policy in the record wants the container again after code. */
+static bool restart_wanted(struct mon *m, int code) {
+  json_t *c = eng_load(m->cdir, m->o->id);
+  const char *policy = json_string_value(json_object_get(c, "restart_policy"));
+  long long max = json_integer_value(json_object_get(c, "restart_max"));
+  long long count = json_integer_value(json_object_get(c, "restart_count"));
+  bool want = policy && !stop_marked(m) &&
+              (strcmp(policy, "always") == 0 || strcmp(policy, "unless-stopped") == 0 ||
+               (strcmp(policy, "on-failure") == 0 && code != 0 && (max <= 0 || count < max)));
+  json_decref(c);
+  return want;
+}
+
+/* The exit recorded as a restart's, the runtime's container deleted, a
+ * wait (cut short by a stop), then the container created and started
+ * again.  -1 when it is not to run again (finish() then records it). */
+static int restart(struct mon *m, int code) {
+  if (m->status_fd >= 0) { /* an attached command gets the first exit, as docker's */
+    report(m->status_fd, "exited %d\n", code);
+    close(m->status_fd);
+    m->status_fd = -1;
+  }
+  tote_err *err = NULL;
+  if (rt_delete(&m->rt, m->o->id, true, &err) < 0) {
+    log_warn("deleting the runtime's container: %s", err->msg);
+    err_free(&err);
+  }
+  json_t *c = eng_load(m->cdir, m->o->id);
+  if (c == NULL)
+    return -1;
+  long long count = json_integer_value(json_object_get(c, "restart_count"));
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (now.tv_sec - m->started_at >= RESTART_RESET_S)
+    m->delay_ms = 0;
+  m->delay_ms = m->delay_ms ? m->delay_ms * 2 : RESTART_FIRST_MS;
+  if (m->delay_ms > RESTART_MAX_MS)
+    m->delay_ms = RESTART_MAX_MS;
+  json_object_set_new(c, "restart_count", json_integer(count + 1));
+  json_object_set_new(c, "exit_code", json_integer(code));
+  json_object_set_new(c, "pid", json_integer(0));
+  int r = eng_save(m->cdir, c, &err);
+  json_decref(c);
+  for (long waited = 0; r == 0 && waited < m->delay_ms && !stop_marked(m); waited += 50)
+    usleep(50000);
+  if (r < 0 || stop_marked(m)) {
+    err_free(&err);
+    return -1;
+  }
+  if (start_container(m, &err) < 0 || record_running(m, &err) < 0) {
+    log_warn("restarting container %.12s: %s", m->o->id, err ? err->msg : "failed");
+    err_free(&err);
+    eng_rt_forget(m->o->state_root, m->o->id);
+    return -1;
+  }
+  return 0;
+}
+
 static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_fd, int out_fd,
                                   int err_fd) {
   struct mon m = {.o = o, .rt = {.root = o->state_root}, .cdir = -1, .dfd = -1, .lockfd = -1,
@@ -352,7 +425,10 @@ static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_f
     m.status_fd = -1;
   }
   malloc_trim(0); /* what the command and the runtime's create left: the monitor lives long */
-  finish(&m, pump(&m));
+  int code = pump(&m);
+  while (restart_wanted(&m, code) && restart(&m, code) == 0)
+    code = pump(&m);
+  finish(&m, code);
   _exit(0);
 }
 

@@ -10,7 +10,13 @@
  * stdin on /dev/null and stdout and stderr on pipes it reads, writes each
  * line to the container's log (ctrlog.h), and, for an attached `tote run`,
  * copies the bytes as they come to two more pipes the command relays.
- * When the container's init exits it records the exit in container.json
+ * When the container's init exits and its --restart policy (no, always,
+ * unless-stopped, on-failure[:N]) wants it again, and no ENG_STOP_MARK
+ * says a user stopped it, the monitor deletes the runtime's container,
+ * waits (100 ms, doubling each time up to a minute; back to 100 ms after
+ * a run of 10 s or more) and creates and starts it again, counting
+ * restart_count; an attached command is told the first exit and let go.
+ * When the container's init exits for good it records the exit in container.json
  * (state, exit_code as 128+N for signal N, finished, oom_killed), writes
  * the exit code into monitor.lock (read by waiters who held it open, also
  * when --rm removed the directory), deletes the runtime's container,
@@ -29,6 +35,9 @@
 struct tote_err;
 
 #define ENG_MONITOR_LOCK "monitor.lock"
+/* Made by tote stop, kill and rm -f before they signal: the container is
+ * not restarted by its --restart policy (removed when a monitor starts). */
+#define ENG_STOP_MARK "stopped-by-user"
 
 struct eng_monitor_opts {
   const char *root;       /* the store */

@@ -252,8 +252,11 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
   }
   json_object_set_new(proc, "env", env);
   json_object_set_new(c, "config", docker_config(icfg, o, env, hostname));
-  if (json_is_string(json_object_get(icfg, "StopSignal")))
+  if (o->stop_signal)
+    json_object_set_new(c, "stop_signal", json_string(o->stop_signal));
+  else if (json_is_string(json_object_get(icfg, "StopSignal")))
     json_object_set(c, "stop_signal", json_object_get(icfg, "StopSignal"));
+  json_object_set_new(c, "stop_timeout", json_integer(o->stop_timeout));
   const char *wd = o->workdir ? o->workdir
                    : json_string_length(json_object_get(icfg, "WorkingDir"))
                        ? json_string_value(json_object_get(icfg, "WorkingDir"))
@@ -306,23 +309,6 @@ static json_t *labels(json_t *img, const struct eng_run_opts *o) {
   return out;
 }
 
-static int check_name(int cdir, const char *name, tote_err **err) {
-  if (name == NULL)
-    return 0;
-  if (*name == '\0' || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789_.-") != strlen(name) ||
-      !((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
-        (name[0] >= '0' && name[0] <= '9')))
-    return err_set(err, 0, "invalid container name \"%s\": [a-zA-Z0-9][a-zA-Z0-9_.-]*", name);
-  json_t *c = eng_find(cdir, name, NULL);
-  int r = 0;
-  if (c && strcmp(json_string_value(json_object_get(c, "name")) ?: "", name) == 0)
-    r = err_set(err, 0, "the name \"%s\" is in use by container %.12s: remove it (tote rm) or "
-                        "choose another", name, json_string_value(json_object_get(c, "id")));
-  json_decref(c);
-  return r;
-}
-
 /* The container's directory: upper/, work/ and rootfs/ in it. */
 static int make_dir(int cdir, const char *id, tote_err **err) {
   if (mkdirat(cdir, id, 0700) < 0)
@@ -358,6 +344,11 @@ static json_t *new_record(const struct eng_run_opts *o, json_t *img, const char 
                         "state", "created", "rootfs", rootfs, "auto_remove", o->remove,
                         "log_max_size", (json_int_t)o->log_max_size);
   json_object_set_new(c, "labels", labels(img, o));
+  if (o->restart_policy) {
+    json_object_set_new(c, "restart_policy", json_string(o->restart_policy));
+    json_object_set_new(c, "restart_max", json_integer(o->restart_max));
+  }
+  json_object_set_new(c, "restart_count", json_integer(0));
   if (lower)
     json_object_set_new(c, "lower", json_string(lower));
   return c;
@@ -383,7 +374,7 @@ json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
     return NULL;
   _cleanup_close_ int cdir = eng_containers_dir(o->root, err);
   struct stat rst;
-  if (cdir < 0 || check_name(cdir, o->name, err) < 0 ||
+  if (cdir < 0 || eng_check_name(cdir, o->name, err) < 0 ||
       (o->rootfs && stat(o->rootfs, &rst) < 0 && err_sys(err, "--rootfs %s", o->rootfs))) {
     img_store_close(&s);
     return NULL;

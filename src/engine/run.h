@@ -38,6 +38,10 @@ struct eng_run_opts {
   bool tls_verify;        /* for a pull the run needs */
   const char *platform;   /* --platform for that pull, or NULL */
   const char *pull;       /* --pull: missing (NULL), always or never */
+  const char *stop_signal; /* --stop-signal, over the image's StopSignal */
+  int stop_timeout;       /* --stop-timeout: tote stop's wait (docker's default 10) */
+  const char *restart_policy; /* --restart: always, unless-stopped, on-failure, or NULL (no) */
+  int restart_max;        /* on-failure:N (0: no limit) */
   struct eng_host host;   /* resources, caps, security, mounts (hostconfig.h) */
   const char **labels;    /* --label KEY[=VALUE] */
   int nlabels;

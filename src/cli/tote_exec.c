@@ -19,8 +19,8 @@ static const struct cli_opt exec_opts[] = {
      "ENV"},
     {"workdir", 'w', OPT_STRING, &x_workdir, "the working directory in the container", "DIR"},
     {"user", 'u', OPT_STRING, &x_user, "name or uid[:gid] to run as", "USER"},
-    {"interactive", 'i', OPT_BOOL, &x_interactive, "refused for now", NULL},
-    {"tty", 't', OPT_BOOL, &x_tty, "refused for now", NULL},
+    {"interactive", 'i', OPT_BOOL, &x_interactive, "our stdin goes to the command", NULL},
+    {"tty", 't', OPT_BOOL, &x_tty, "give the command a terminal, driven by ours", NULL},
     {NULL},
 };
 
@@ -28,9 +28,9 @@ static int do_exec(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   int i = tote_parse(&tote_exec_cmd, argc, argv, 2, err);
   if (i < 0)
     return -1;
-  if (x_interactive || x_tty)
-    return err_set(err, 0, "tote exec: -%s is not supported yet (commands run without a "
-                           "terminal or stdin)", x_interactive ? "i" : "t");
+  if (x_detach && (x_interactive || x_tty))
+    return err_set(err, 0, "tote exec: -d with -%s: a detached command has no terminal or "
+                           "stdin of ours to use", x_tty ? "t" : "i");
   struct eng_ctx e;
   _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
@@ -40,7 +40,7 @@ static int do_exec(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
     return -1;
   struct eng_exec_opts o = {.args = argv + i + 1, .nargs = argc - i - 1, .env = x_env.items,
                             .nenv = x_env.n, .workdir = x_workdir, .user = x_user,
-                            .detach = x_detach};
+                            .detach = x_detach, .tty = x_tty, .interactive = x_interactive};
   int code;
   int r = eng_exec(&e, c, &o, &code, err);
   json_decref(c);
@@ -48,5 +48,5 @@ static int do_exec(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
 }
 
 const struct tote_cmd tote_exec_cmd = {
-    "exec", "[-d] [-e K=V]... [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]",
+    "exec", "[-d] [-i] [-t] [-e K=V]... [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]",
     "run a command in a running container; exit with its status", do_exec, exec_opts};

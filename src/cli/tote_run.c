@@ -91,8 +91,10 @@ static const struct cli_opt run_opts[] = {
     {"detach", 'd', OPT_BOOL, &run_detach, "run in the background: print the id", NULL},
     {"log-opt", 0, OPT_STRING_LIST, &run_log_opts,
      "max-size=SIZE: the cap of the container's log before it rotates (default 10m)", "OPT"},
-    {"interactive", 'i', OPT_BOOL, &run_interactive, "refused for now", NULL},
-    {"tty", 't', OPT_BOOL, &run_tty, "refused for now", NULL},
+    {"interactive", 'i', OPT_BOOL, &run_interactive,
+     "keep the container's stdin open (attached: ours goes to it)", NULL},
+    {"tty", 't', OPT_BOOL, &run_tty, "give the container a terminal (attached: ours drives it)",
+     NULL},
     {NULL},
 };
 
@@ -116,7 +118,8 @@ static int log_opts(long long *max_size, tote_err **err) {
 static int run_monitored(const struct eng_run_opts *o, json_t *c, int sigfd, tote_err **err) {
   struct eng_monitor_opts mo = {.root = o->root, .state_root = o->state_root,
                                 .id = json_string_value(json_object_get(c, "id")),
-                                .attach = !run_detach};
+                                .attach = !run_detach, .tty = run_tty,
+                                .interactive = run_interactive};
   struct eng_monitor m;
   int r = eng_monitor_start(&mo, &m, err);
   if (r < 0)
@@ -162,9 +165,6 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
     return -1;
   /* with --rootfs there is no image: what follows is the command */
   int first_arg = run_rootfs ? i : i + 1;
-  if (run_interactive || run_tty)
-    return err_set(err, 0, "tote run: -%s is not supported yet (containers run without a "
-                           "terminal or stdin)", run_interactive ? "i" : "t");
   if (strcmp(run_tls, "true") != 0 && strcmp(run_tls, "false") != 0)
     return err_set(err, 0, "--tls-verify takes true or false, not \"%s\"", run_tls);
   if (run_pull && strcmp(run_pull, "missing") != 0 && strcmp(run_pull, "always") != 0 &&
@@ -214,6 +214,8 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
       .entrypoint_set = run_entrypoint != NULL,
       .hostname = run_hostname,
       .remove = run_rm,
+      .tty = run_tty,
+      .interactive = run_interactive,
       .tls_verify = strcmp(run_tls, "true") == 0,
       .platform = run_platform,
       .stop_signal = run_stop_signal,

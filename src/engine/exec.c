@@ -30,6 +30,7 @@ static int apply(struct rt_process *p, json_t *c, const struct eng_exec_opts *o,
       config_process_setenv(p, kv);
     }
   }
+  p->terminal = o->tty;
   if (o->workdir) {
     if (o->workdir[0] != '/')
       return err_set(err, 0, "-w %s: the working directory must be absolute", o->workdir);
@@ -53,10 +54,11 @@ static int apply(struct rt_process *p, json_t *c, const struct eng_exec_opts *o,
   return 0;
 }
 
-/* fds 0-2 on /dev/null for the process about to be made (saved first). */
-static void detach_stdio(int saved[3]) {
+/* fds 0 to n-1 on /dev/null for the process about to be made (saved
+ * first). */
+static void detach_stdio(int saved[3], int n) {
   int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int fd = 0; fd < 3 && null >= 0; fd++) {
+  for (int fd = 0; fd < n && null >= 0; fd++) {
     saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
     dup2(null, fd);
   }
@@ -87,11 +89,12 @@ int eng_exec(const struct eng_ctx *e, json_t *c, const struct eng_exec_opts *o, 
   if (r == 0) {
     struct rt_exec_opts xo = {.id = id, .process = p, .detach = o->detach};
     int saved[3] = {-1, -1, -1};
-    if (o->detach) /* as docker's: a detached command's stdio is nobody's */
-      detach_stdio(saved);
+    /* as docker's: a detached command's stdio is nobody's, and one without
+     * -i reads nothing of ours */
+    if (o->detach || !o->interactive)
+      detach_stdio(saved, o->detach ? 3 : 1);
     r = rt_exec(&rt, &xo, exit_code, err);
-    if (o->detach)
-      restore_stdio(saved);
+    restore_stdio(saved);
     if (r < 0 && err && *err && ((*err)->errnum == ENOENT || (*err)->errnum == EACCES))
       r = ENG_RUNTIME_FAILED;
   }

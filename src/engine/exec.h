@@ -19,7 +19,9 @@ struct eng_exec_opts {
   const char **env;
   int nenv;
   const char *workdir, *user;
-  bool detach; /* return once it runs */
+  bool detach;      /* return once it runs */
+  bool tty;         /* a pty, relayed to our stdio (not with detach) */
+  bool interactive; /* our stdin is its (else /dev/null) */
 };
 
 /* Run it in c (a record that says running); *exit_code gets its status

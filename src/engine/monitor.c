@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,9 +28,11 @@
 #include "engine/run.h"
 #include "runtime/runtime.h"
 #include "runtime/spawn.h"
+#include "runtime/terminal.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/unixsock.h"
 #include "util/xalloc.h"
 
 /* After the init exits, how long the output may still come (from a process
@@ -47,6 +50,9 @@ struct mon {
   struct eng_linebuf lb[2];
   struct eng_log log;
   pid_t init;
+  bool tty, interactive; /* the record's -t and -i */
+  int master;            /* -t: the pty's master (its output is stream 0), else -1 */
+  int stdin_w;           /* -i without -t: the container's stdin pipe, else -1 */
   bool locked;      /* monitor.lock is ours */
   time_t started_at; /* CLOCK_MONOTONIC seconds of the last start */
   long delay_ms;    /* the last wait before a restart */
@@ -133,6 +139,8 @@ static int open_container(struct mon *m, tote_err **err) {
     return err_sys(err, "truncating %s/%s", dir, ENG_MONITOR_LOCK);
   json_t *c = eng_load(m->cdir, m->o->id);
   long long max = c ? json_integer_value(json_object_get(c, "log_max_size")) : 0;
+  m->tty = json_is_true(json_object_get(c, "tty"));
+  m->interactive = json_is_true(json_object_get(c, "interactive"));
   json_decref(c);
   if (c == NULL)
     return err_set(err, 0, "%s/container.json is missing or unreadable", dir);
@@ -141,10 +149,24 @@ static int open_container(struct mon *m, tote_err **err) {
   return 0;
 }
 
-/* Create and start the container with stdin on /dev/null and its stdout
- * and stderr on our pipes; our own 1 and 2 go back to /dev/null after. */
+/* The container's stdin during create: /dev/null, or with -i (and no -t)
+ * a pipe whose write end the monitor keeps (m->stdin_w).  -1 on error. */
+static int stdin_for(struct mon *m, tote_err **err) {
+  if (!m->interactive || m->tty)
+    return open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) < 0)
+    return err_sys(err, "pipe");
+  m->stdin_w = in[1];
+  return in[0];
+}
+
+/* Create and start the container with stdin on /dev/null (or a pipe for
+ * -i) and its stdout and stderr on our pipes (or a pty for -t, whose
+ * master the runtime sends us over a socket pair); our own 0, 1 and 2 go
+ * back to /dev/null after. */
 static int start_container(struct mon *m, tote_err **err) {
-  int out[2], errp[2];
+  int out[2], errp[2], sv[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) < 0)
     return err_sys(err, "pipe");
   if (pipe2(errp, O_CLOEXEC) < 0) {
@@ -154,23 +176,43 @@ static int start_container(struct mon *m, tote_err **err) {
   }
   m->pipe_r[0] = out[0];
   m->pipe_r[1] = errp[0];
+  int in = stdin_for(m, err);
+  if (in < 0 || (m->tty && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)) {
+    close(out[1]);
+    close(errp[1]);
+    if (in >= 0)
+      close(in);
+    return in < 0 ? -1 : err_sys(err, "socketpair");
+  }
   int saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+  dup2(in, 0);
   dup2(out[1], 1);
   dup2(errp[1], 2);
+  close(in);
   close(out[1]);
   close(errp[1]);
   /* a state the runtime kept from a monitor that died: ours now (locked) */
   eng_rt_forget(m->o->state_root, m->o->id);
   _cleanup_free_ char *bundle = xasprintf("%s/containers/%s", m->o->root, m->o->id);
-  struct rt_create_opts co = {.id = m->o->id, .bundle = bundle};
+  struct rt_create_opts co = {.id = m->o->id, .bundle = bundle, .use_console_fd = m->tty,
+                              .console_fd = sv[1]};
   int r = rt_create(&m->rt, &co, err);
+  if (r == 0 && m->tty && unix_recv_fd(sv[0], &m->master, err) < 0)
+    r = -1;
   if (r == 0 && (r = rt_start(&m->rt, m->o->id, err)) < 0)
     eng_rt_forget(m->o->state_root, m->o->id);
-  dup2(saved, 1);
-  dup2(saved, 2);
+  for (int fd = 0; fd < 3; fd++)
+    dup2(saved, fd);
   close(saved);
+  for (int i = 0; i < 2; i++)
+    if (sv[i] >= 0)
+      close(sv[i]);
   if (r < 0)
     return ENG_RUNTIME_FAILED;
+  if (m->tty) { /* the output comes from the pty: its stream is "stdout", as docker's */
+    close(m->pipe_r[0]);
+    m->pipe_r[0] = fcntl(m->master, F_DUPFD_CLOEXEC, 3);
+  }
   json_t *st = rt_state(&m->rt, m->o->id, err);
   m->init = (pid_t)json_integer_value(json_object_get(st, "pid"));
   json_decref(st);
@@ -332,6 +374,29 @@ static void finish(struct mon *m, int code) {
   report(m->status_fd, "exited %d\n", code);
 }
 
+/* The container's input to an attached command, which writes to it
+ * itself: the pty's master for -t (also for its size), the stdin pipe for
+ * -i.  The monitor keeps no writing end then, so that the command's EOF
+ * reaches the container; detached, it keeps the stdin pipe open (as
+ * docker's -d -i) and needs no master (its output has its own fd). */
+static void hand_over_input(struct mon *m) {
+  int fd = m->tty ? m->master : m->stdin_w;
+  if (m->o->attach && fd >= 0) {
+    tote_err *err = NULL;
+    if (unix_send_fd(m->status_fd, fd, m->tty ? "tty\n" : "stdin\n", &err) < 0) {
+      log_warn("handing the container's input over: %s", err->msg);
+      err_free(&err);
+    }
+  }
+  if (m->master >= 0)
+    close(m->master);
+  m->master = -1;
+  if (m->o->attach && m->stdin_w >= 0) {
+    close(m->stdin_w);
+    m->stdin_w = -1;
+  }
+}
+
 /* ---- --restart ---- */
 
 #define RESTART_FIRST_MS 100
@@ -389,19 +454,24 @@ static int restart(struct mon *m, int code) {
     err_free(&err);
     return -1;
   }
+  if (m->stdin_w >= 0) /* the last run's */
+    close(m->stdin_w);
+  m->stdin_w = -1;
   if (start_container(m, &err) < 0 || record_running(m, &err) < 0) {
     log_warn("restarting container %.12s: %s", m->o->id, err ? err->msg : "failed");
     err_free(&err);
     eng_rt_forget(m->o->state_root, m->o->id);
     return -1;
   }
+  hand_over_input(m); /* detached by now: the master closed, stdin kept */
   return 0;
 }
 
 static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_fd, int out_fd,
                                   int err_fd) {
   struct mon m = {.o = o, .rt = {.root = o->state_root}, .cdir = -1, .dfd = -1, .lockfd = -1,
-                  .status_fd = status_fd, .sigfd = -1, .pipe_r = {-1, -1},
+                  .status_fd = status_fd, .sigfd = -1, .pipe_r = {-1, -1}, .master = -1,
+                  .stdin_w = -1,
                   .attach = {out_fd, err_fd}, .log = {.fd = -1}};
   int keep[] = {status_fd, out_fd, err_fd};
   close_all_but(keep, 3);
@@ -420,6 +490,7 @@ static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_f
     _exit(1);
   }
   report(m.status_fd, "started %d\n", (int)m.init);
+  hand_over_input(&m);
   if (!o->attach) {
     close(m.status_fd);
     m.status_fd = -1;
@@ -469,8 +540,8 @@ static int parse_start(const char *id, char *line, struct eng_monitor *m, tote_e
 }
 
 void eng_monitor_close(struct eng_monitor *m) {
-  int *fds[] = {&m->status_fd, &m->out_fd, &m->err_fd};
-  for (size_t i = 0; i < 3; i++) {
+  int *fds[] = {&m->status_fd, &m->out_fd, &m->err_fd, &m->in_fd};
+  for (size_t i = 0; i < 4; i++) {
     if (*fds[i] >= 0)
       close(*fds[i]);
     *fds[i] = -1;
@@ -479,9 +550,10 @@ void eng_monitor_close(struct eng_monitor *m) {
 
 int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
   int st[2], out[2] = {-1, -1}, er[2] = {-1, -1};
-  *m = (struct eng_monitor){.status_fd = -1, .out_fd = -1, .err_fd = -1};
-  if (pipe2(st, O_CLOEXEC) < 0)
-    return err_sys(err, "pipe");
+  *m = (struct eng_monitor){.status_fd = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1};
+  /* a socket pair: the container's input comes over it (SCM_RIGHTS) */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, st) < 0)
+    return err_sys(err, "socketpair");
   if (o->attach && (pipe2(out, O_CLOEXEC) < 0 || pipe2(er, O_CLOEXEC) < 0)) {
     int e = errno;
     int fds[] = {st[0], st[1], out[0], out[1]};
@@ -519,6 +591,9 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
     ;
   _cleanup_free_ char *line = read_report(m->status_fd);
   int r = parse_start(o->id, line, m, err);
+  if (r == 0 && o->attach && (o->tty || o->interactive) &&
+      unix_recv_fd(m->status_fd, &m->in_fd, err) < 0)
+    r = -1; /* the container runs: its monitor will stop it when our end goes */
   if (r < 0 || !o->attach) {
     close(m->status_fd);
     m->status_fd = -1;
@@ -544,25 +619,59 @@ static void relay_stream(int *fd, int to) {
   *fd = -1;
 }
 
-static void forward(const struct eng_monitor_opts *o, int sigfd) {
+/* The signals we get, passed on to the container; with -t a SIGWINCH
+ * resizes its pty instead (the kernel then signals its foreground group). */
+static void forward(const struct eng_monitor_opts *o, const struct eng_monitor *m, int sigfd) {
   struct signalfd_siginfo si;
   struct rt_context rt = {.root = o->state_root};
   while (read(sigfd, &si, sizeof si) == sizeof si) {
+    if (si.ssi_signo == SIGWINCH && o->tty) {
+      terminal_copy_size(isatty(0) ? 0 : isatty(1) ? 1 : -1, m->in_fd);
+      continue;
+    }
     tote_err *e = NULL;
     if (rt_kill(&rt, o->id, (int)si.ssi_signo, false, &e) < 0)
       err_free(&e); /* it has just exited: the monitor says so next */
   }
 }
 
+/* One read of our stdin, written to the container's input; at our EOF its
+ * stdin pipe is closed (EOF for it too), a pty is left open (as docker's:
+ * the terminal's own EOF is a ^D the user types). */
+static void relay_input(const struct eng_monitor_opts *o, struct eng_monitor *m, bool *in_open) {
+  char buf[65536];
+  ssize_t n = read(0, buf, sizeof buf);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return;
+  if (n > 0 && write_all_fd(m->in_fd, buf, (size_t)n) == 0)
+    return;
+  *in_open = false;
+  if (!o->tty) {
+    close(m->in_fd);
+    m->in_fd = -1;
+  }
+}
+
 int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, int sigfd,
                       int *exit_code, tote_err **err) {
   _cleanup_free_ char *last = NULL;
+  struct termios saved;
+  int raw = 0;
+  if (o->tty && m->in_fd >= 0) { /* our terminal drives the container's */
+    if ((raw = terminal_raw(0, &saved, err)) < 0)
+      return -1;
+    terminal_copy_size(isatty(0) ? 0 : isatty(1) ? 1 : -1, m->in_fd);
+  }
+  bool in_open = o->interactive && m->in_fd >= 0;
   while (m->out_fd >= 0 || m->err_fd >= 0 || m->status_fd >= 0) {
-    struct pollfd p[4] = {{m->out_fd, POLLIN, 0}, {m->err_fd, POLLIN, 0},
-                          {m->status_fd, POLLIN, 0}, {sigfd, POLLIN, 0}};
-    if (poll(p, 4, -1) < 0) {
+    struct pollfd p[5] = {{m->out_fd, POLLIN, 0}, {m->err_fd, POLLIN, 0},
+                          {m->status_fd, POLLIN, 0}, {sigfd, POLLIN, 0},
+                          {in_open ? 0 : -1, POLLIN, 0}};
+    if (poll(p, 5, -1) < 0) {
       if (errno == EINTR)
         continue;
+      if (raw)
+        terminal_restore(0, &saved);
       return err_sys(err, "poll");
     }
     if (p[0].revents)
@@ -580,8 +689,12 @@ int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, i
       }
     }
     if (p[3].revents)
-      forward(o, sigfd);
+      forward(o, m, sigfd);
+    if (p[4].revents)
+      relay_input(o, m, &in_open);
   }
+  if (raw)
+    terminal_restore(0, &saved);
   if (last == NULL || sscanf(last, "exited %d", exit_code) != 1)
     return err_set(err, 0, "the monitor of container %.12s ended without reporting the exit "
                            "(see tote ps -a)", o->id);

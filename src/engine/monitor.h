@@ -45,12 +45,14 @@ struct eng_monitor_opts {
   const char *id;
   bool attach;            /* the command relays the output (foreground run) */
   bool keep_on_failure;   /* tote start: a container that cannot start stays */
+  bool tty, interactive;  /* attached: the record's -t and -i (the input comes to us) */
 };
 
 struct eng_monitor {
   pid_t init_pid;
   int status_fd;      /* the reports; -1 once detached */
   int out_fd, err_fd; /* attached: the container's stdout and stderr; else -1 */
+  int in_fd;          /* attached -t: the pty's master; -i: the stdin pipe; else -1 */
 };
 
 /* Start a monitor for the container (its rootfs mounted, its config.json

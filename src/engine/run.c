@@ -225,7 +225,7 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
     return NULL;
   json_t *spec = rt_default_spec(false);
   json_t *proc = json_object_get(spec, "process");
-  json_object_set_new(proc, "terminal", json_false());
+  json_object_set_new(proc, "terminal", json_boolean(o->tty));
   json_object_set_new(proc, "args", args);
   json_object_set_new(proc, "noNewPrivileges", json_false()); /* docker: only when asked */
   json_object_del(proc, "rlimits");                            /* docker: inherited */
@@ -251,7 +251,10 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
     }
   }
   json_object_set_new(proc, "env", env);
-  json_object_set_new(c, "config", docker_config(icfg, o, env, hostname));
+  json_t *dcfg = docker_config(icfg, o, env, hostname);
+  json_object_set_new(dcfg, "Tty", json_boolean(o->tty));
+  json_object_set_new(dcfg, "OpenStdin", json_boolean(o->interactive));
+  json_object_set_new(c, "config", dcfg);
   if (o->stop_signal)
     json_object_set_new(c, "stop_signal", json_string(o->stop_signal));
   else if (json_is_string(json_object_get(icfg, "StopSignal")))
@@ -349,6 +352,8 @@ static json_t *new_record(const struct eng_run_opts *o, json_t *img, const char 
     json_object_set_new(c, "restart_max", json_integer(o->restart_max));
   }
   json_object_set_new(c, "restart_count", json_integer(0));
+  json_object_set_new(c, "tty", json_boolean(o->tty));
+  json_object_set_new(c, "interactive", json_boolean(o->interactive));
   if (lower)
     json_object_set_new(c, "lower", json_string(lower));
   return c;

@@ -35,6 +35,8 @@ struct eng_run_opts {
   const char *workdir, *user, *entrypoint, *hostname;
   bool entrypoint_set;    /* --entrypoint given (maybe "") */
   bool remove;            /* --rm */
+  bool tty;               /* -t: the process has a pty, which the monitor holds */
+  bool interactive;       /* -i: its stdin is kept open (attached: ours) */
   bool tls_verify;        /* for a pull the run needs */
   const char *platform;   /* --platform for that pull, or NULL */
   const char *pull;       /* --pull: missing (NULL), always or never */

@@ -291,6 +291,10 @@ static int setup_console(struct creation *cr, bool foreground, tote_err **err) {
   cr->console_fd = cr->relay_fd = -1;
   if (!cr->config->process.terminal)
     return 0;
+  if (cr->o->use_console_fd) {
+    cr->console_fd = fcntl(cr->o->console_fd, F_DUPFD_CLOEXEC, 3);
+    return cr->console_fd < 0 ? err_sys(err, "duplicating the console socket") : 0;
+  }
   if (cr->o->console_socket) {
     cr->console_fd = spawn_console(cr->o->console_socket, err);
     return cr->console_fd < 0 ? -1 : 0;

@@ -23,6 +23,9 @@ struct rt_create_opts {
   const char *bundle;         /* NULL = cwd */
   const char *pid_file;       /* may be NULL */
   const char *console_socket; /* may be NULL */
+  bool use_console_fd;        /* the pty master goes over console_fd, a connected unix
+                                 socket (the engine's monitor), not to console_socket */
+  int console_fd;
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;

@@ -116,12 +116,26 @@ struct relay {
   size_t in_len, in_off;
 };
 
-static void relay_resize(struct relay *r) {
+void terminal_copy_size(int tty, int master) {
   struct winsize ws;
-  if (r->tty_fd >= 0 && ioctl(r->tty_fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
-    if (ioctl(r->master, TIOCSWINSZ, &ws) < 0)
+  if (tty >= 0 && ioctl(tty, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+    if (ioctl(master, TIOCSWINSZ, &ws) < 0)
       log_debug("resizing the container's terminal: %s", strerror(errno));
 }
+
+int terminal_raw(int fd, struct termios *saved, tote_err **err) {
+  if (!isatty(fd) || tcgetattr(fd, saved) < 0)
+    return 0;
+  struct termios raw = *saved;
+  cfmakeraw(&raw);
+  if (tcsetattr(fd, TCSANOW, &raw) < 0)
+    return err_sys(err, "putting the terminal in raw mode");
+  return 1;
+}
+
+void terminal_restore(int fd, const struct termios *saved) { tcsetattr(fd, TCSANOW, saved); }
+
+static void relay_resize(struct relay *r) { terminal_copy_size(r->tty_fd, r->master); }
 
 static int relay_setup(struct relay *r, tote_err **err) {
   sigset_t winch;
@@ -133,13 +147,10 @@ static int relay_setup(struct relay *r, tote_err **err) {
   if (r->winchfd < 0)
     return err_sys(err, "signalfd for SIGWINCH");
   r->tty_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1;
-  if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &r->saved) == 0) {
-    struct termios raw = r->saved;
-    cfmakeraw(&raw);
-    if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) < 0)
-      return err_sys(err, "putting the terminal in raw mode");
-    r->raw = true;
-  }
+  int raw = terminal_raw(STDIN_FILENO, &r->saved, err);
+  if (raw < 0)
+    return -1;
+  r->raw = raw == 1;
   relay_resize(r);
   r->master_flags = fcntl(r->master, F_GETFL);
   if (r->master_flags < 0 || fcntl(r->master, F_SETFL, r->master_flags | O_NONBLOCK) < 0)
@@ -154,7 +165,7 @@ static void relay_teardown(struct relay *r) {
   if (r->master_flags >= 0)
     fcntl(r->master, F_SETFL, r->master_flags);
   if (r->raw)
-    tcsetattr(STDIN_FILENO, TCSANOW, &r->saved);
+    terminal_restore(STDIN_FILENO, &r->saved);
   if (r->pidfd >= 0)
     close(r->pidfd);
   if (r->winchfd >= 0)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <termios.h>
 
 struct tote_err;
 
@@ -27,6 +28,14 @@ int terminal_set_size(int fd, unsigned short rows, unsigned short cols, struct t
  * 1 and 2 (none of them FD_CLOEXEC).  slave stays the caller's to close
  * when it is above 2. */
 int terminal_make_controlling(int slave, struct tote_err **err);
+
+/* Our terminal for a relay: fd (stdin) put in raw mode, *saved kept for
+ * terminal_restore; 0 when fd is no terminal (nothing done), 1 when raw. */
+int terminal_raw(int fd, struct termios *saved, struct tote_err **err);
+void terminal_restore(int fd, const struct termios *saved);
+/* The size of our terminal tty (stdin or stdout, -1: none) given to the
+ * pty master. */
+void terminal_copy_size(int tty, int master);
 
 /* Foreground terminal.  If our stdin is a tty: raw mode (restored on
  * return) and master sized like it, again on every SIGWINCH.  Copies stdin

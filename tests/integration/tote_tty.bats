@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# -i and -t of tote run and tote exec: stdin kept open or ours relayed (and
+# its EOF), a pty that our terminal drives (raw mode, its size, ^C), the
+# output of a pty in the log.  A terminal for tote comes from script(1).
+
+load tote_helpers
+
+setup_file() {
+	rootfs_tarball
+}
+
+setup() { store_setup; }
+teardown() { store_teardown; }
+
+# in_pty COMMAND — run COMMAND (a shell line) on a new pty, 30 rows by 100
+# columns, with this test's stdin; its output without carriage returns
+in_pty() {
+	script -qec "stty rows 30 cols 100; $1" /dev/null | tr -d '\r'
+}
+
+@test "run -i: our stdin goes to the container, and our EOF ends it" {
+	run -0 bash -c "printf 'a\nb\n' | $TOTE --root $STORE run --rm -i t/bb:1 sh -c 'cat; echo end'"
+	[ "$output" = $'a\nb\nend' ]
+	# without -i the container reads nothing of ours
+	run -0 bash -c "echo secret | $TOTE --root $STORE run --rm t/bb:1 sh -c 'cat; echo end'"
+	[ "$output" = end ]
+}
+
+@test "run -it: a pty the size of ours, driven by ours; the command's exit status" {
+	run in_pty "printf 'tty; stty size; exit 7\n' | $TOTE --root $STORE run --rm -it t/bb:1 sh; echo \"status \$?\""
+	assert_line /dev/pts/0
+	assert_line "30 100"
+	assert_line "status 7"
+}
+
+@test "run -it: ^C reaches the container's foreground process through its pty" {
+	run in_pty "(sleep 1; printf '\003'; sleep 0.5; printf 'echo after-int; exit 0\n') | $TOTE --root $STORE run --rm -it t/bb:1 sh -c 'trap \"echo got-int\" INT; sleep 5; echo slept; exec sh'; echo \"status \$?\""
+	assert_line --regexp "got-int$"
+	assert_line after-int
+	assert_line "status 0"
+}
+
+@test "run -d -t: the pty's output is the log (stdout, CR LF as a terminal writes it); -d -i keeps stdin open" {
+	run -0 tote run -d --name t1 -t t/bb:1 sh -c 'tty; echo x'
+	tote wait t1 >/dev/null
+	run -0 bash -c "$TOTE --root $STORE logs t1 | od -c | head -3"
+	assert_output --partial '\r  \n'
+	[ "$(tote logs t1 | tr -d '\r')" = $'/dev/pts/0\nx' ]
+	# cat on a stdin that stays open runs on; on /dev/null it ends at once
+	tote run -d --name i1 -i t/bb:1 cat >/dev/null
+	tote run -d --name n1 t/bb:1 cat >/dev/null
+	sleep 0.5
+	[ "$(tote inspect i1 | jq -r '.[0].State.Status')" = running ]
+	[ "$(tote inspect n1 | jq -r '.[0].State.Status')" = exited ]
+	[ "$(tote inspect i1 | jq -c '.[0].Config | [.Tty, .OpenStdin]')" = '[false,true]' ]
+}
+
+@test "exec -i, exec -it, and exec without -i" {
+	tote run -d --name box t/bb:1 sleep 600 >/dev/null
+	run -0 bash -c "echo piped | $TOTE --root $STORE exec -i box cat"
+	[ "$output" = piped ]
+	run -0 bash -c "echo piped | $TOTE --root $STORE exec box cat"
+	[ -z "$output" ]
+	run in_pty "printf 'tty; stty size; exit 4\n' | $TOTE --root $STORE exec -it box sh; echo \"status \$?\""
+	assert_line /dev/pts/0
+	assert_line "30 100"
+	assert_line "status 4"
+	run -125 --separate-stderr tote exec -d -t box sh
+	[[ "$stderr" == *"-d with -t"* ]]
+}

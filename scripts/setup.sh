@@ -40,14 +40,10 @@ fi
 make -j"$(nproc)" all
 make image
 
-# The demo: a bundle whose rootfs is the built-in busybox image.
-demo=build/demo
-rm -rf "$demo"
-mkdir -p "$demo"
-ln -s ../rootfs "$demo/rootfs"
-build/tote-oci spec --bundle "$demo"
-jq '.process.terminal = false
-    | .process.args = ["sh", "-c", "echo \"hello from $(hostname): $(busybox | head -1)\""]' \
-  "$demo/config.json" > "$demo/config.json.new"
-mv "$demo/config.json.new" "$demo/config.json"
-build/tote-oci --root build/demo-state run --bundle "$demo" "tote-demo-$$"
+# The demo: the built-in busybox image, imported into a store of its own
+# (build/demo-store, so that the machine's /var/lib/tote is left alone),
+# run once by the engine and removed with --rm.
+demo=build/demo-store
+tar -C build/rootfs -c . | build/tote --root "$demo" import - tote/busybox:demo >/dev/null
+build/tote --root "$demo" run --rm --name "tote-demo-$$" tote/busybox:demo \
+  sh -c 'echo "hello from $(hostname): $(busybox | head -1)"'

@@ -107,4 +107,4 @@ check: all unit asan image
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(OCI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(OCI_OBJS:.o=.d) $(IMG_OBJS:.o=.d) $(TOTE_OBJS:.o=.d)

@@ -84,8 +84,8 @@ configured() {
 	run -126 --separate-stderr tote run --rm t/bb:1 /etc/passwd
 	run -125 --separate-stderr tote run --bogus t/bb:1 true
 	[[ "$stderr" == *bogus* ]]
-	run -125 --separate-stderr tote run -i t/bb:1 true
-	[[ "$stderr" == *"-i is not supported yet"* ]]
+	run -125 --separate-stderr tote run --restart sometimes t/bb:1 true
+	[[ "$stderr" == *"--restart sometimes"* ]]
 	run -125 --separate-stderr tote run --rm no/such-image:1 true
 	run -125 --separate-stderr tote run --rm -u nobody-here t/bb:1 true
 	[[ "$stderr" == *'user "nobody-here": no such user'* ]]

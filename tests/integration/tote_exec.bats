@@ -60,8 +60,8 @@ teardown() { store_teardown; }
 	run -125 --separate-stderr tote exec -w rel box true
 	run -125 --separate-stderr tote exec nope true
 	[ "$stderr" = "tote: no container nope (see tote ps -a)" ]
-	run -125 --separate-stderr tote exec -it box sh
-	[[ "$stderr" == *"-i is not supported yet"* ]]
+	run -125 --separate-stderr tote exec -dit box sh
+	[[ "$stderr" == *"-d with -t"* ]]
 	run -125 --separate-stderr tote exec box
 	tote stop -t 1 box >/dev/null
 	run -125 --separate-stderr tote exec box true

@@ -188,7 +188,7 @@ int eng_volume_copy_up(const char *root, const char *name, int rootfd, const cha
     closedir(d);
   if (!empty)
     return 0;
-  if (copy_tree_at(src, dst, err) < 0)
+  if (copy_tree_at(src, dst, COPY_OWNERS, err) < 0)
     return err_wrap(err, "filling the volume %s from %s in the image", name, dir_in_root);
   return 0;
 }

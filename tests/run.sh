@@ -105,12 +105,12 @@ run_integration() {
 	jobs=${TEST_JOBS:-$(($(nproc 2>/dev/null || echo 1) + 1))}
 	if [ "$jobs" -le 1 ]; then
 		# shellcheck disable=SC2086
-		bats --tap ${BATS_ARGS:-} tests/integration | tee "$LOG_DIR/bats.0.tap" || rc=$?
+		bats --tap --print-output-on-failure ${BATS_ARGS:-} tests/integration | tee "$LOG_DIR/bats.0.tap" || rc=$?
 	else
 		i=0
 		while read -r group; do
 			# shellcheck disable=SC2086
-			bats --tap ${BATS_ARGS:-} $group >"$LOG_DIR/bats.$i.tap" 2>&1 &
+			bats --tap --print-output-on-failure ${BATS_ARGS:-} $group >"$LOG_DIR/bats.$i.tap" 2>&1 &
 			pids+=($!)
 			echo "# bats worker $i:$group"
 			i=$((i + 1))

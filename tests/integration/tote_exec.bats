@@ -44,10 +44,10 @@ teardown() { store_teardown; }
 }
 
 @test "exec -d: returns at once, the command runs on in the container" {
-	run -0 tote exec -d box sh -c 'sleep 1; touch /tmp/done'
+	run -0 tote exec -d box sh -c 'sleep 3; touch /tmp/done'
 	[ -z "$output" ]
 	run -1 tote exec box test -e /tmp/done
-	sleep 2
+	sleep 5
 	run -0 tote exec box test -e /tmp/done
 }
 

@@ -42,7 +42,7 @@ wait_exited() {
 @test "--restart always: runs again after a clean exit, until tote stop (which it obeys at once)" {
 	run -0 tote run -d --name a --restart always t/bb:1 sh -c 'echo up; sleep 0.1'
 	local i
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		[ "$(tote inspect a | jq '.[0].RestartCount')" -ge 2 ] && break
 		sleep 0.1
 	done
@@ -57,7 +57,7 @@ wait_exited() {
 	[ "$(tote inspect a | jq -r '.[0].State.Status')" = exited ]
 	# a start makes the policy hold again
 	run -0 tote start a
-	for i in $(seq 50); do
+	for i in $(seq 150); do
 		[ "$(tote inspect a | jq '.[0].RestartCount')" -gt "$count" ] && break
 		sleep 0.1
 	done

@@ -34,7 +34,23 @@ in_pty() {
 }
 
 @test "run -it: ^C reaches the container's foreground process through its pty" {
-	run in_pty "(sleep 1; printf '\003'; sleep 0.5; printf 'echo after-int; exit 0\n') | $TOTE --root $STORE run --rm -it t/bb:1 sh -c 'trap \"echo got-int\" INT; sleep 5; echo slept; exec sh'; echo \"status \$?\""
+	# the keys are typed once the container says it is ready (a file in a
+	# directory bound in), so a loaded machine cannot reorder them
+	local sync="$BATS_TEST_TMPDIR/sync"
+	mkdir -p "$sync"
+	cat >"$BATS_TEST_TMPDIR/keys.sh" <<KEYS
+for i in \$(seq 300); do [ -e $sync/ready ] && break; sleep 0.1; done
+printf '\003'
+for i in \$(seq 300); do [ -e $sync/int ] && break; sleep 0.1; done
+printf 'echo after-int; exit 0\n'
+KEYS
+	cat >"$sync/ctr.sh" <<'CTR'
+trap 'echo got-int; touch /sync/int' INT
+touch /sync/ready
+sleep 30
+exec sh
+CTR
+	run in_pty "sh $BATS_TEST_TMPDIR/keys.sh | $TOTE --root $STORE run --rm -it -v $sync:/sync t/bb:1 sh /sync/ctr.sh; echo \"status \$?\""
 	assert_line --regexp "got-int$"
 	assert_line after-int
 	assert_line "status 0"

@@ -104,7 +104,7 @@ volumes() { tote volume ls -q | tr '\n' ' '; }
 }
 
 @test "-d --rm: the anonymous volumes go when the container exits" {
-	run -0 tote run -d --rm -v /home t/bb:1 sleep 0.3
+	run -0 tote run -d --rm -v /home t/bb:1 sleep 2
 	[ -n "$(volumes)" ]
 	# gone with the container (wait may find it removed already: exit 1)
 	tote wait "$output" >/dev/null 2>&1 || true

@@ -32,7 +32,7 @@ extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_
     tote_login_cmd, tote_logout_cmd, tote_tag_cmd, tote_history_cmd, tote_save_cmd, tote_load_cmd,
     tote_import_cmd, tote_run_cmd, tote_ps_cmd, tote_rm_cmd, tote_logs_cmd, tote_stop_cmd,
     tote_kill_cmd, tote_wait_cmd, tote_start_cmd, tote_inspect_cmd, tote_unshare_cmd,
-    tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd, tote_unpause_cmd, tote_exec_cmd, tote_restart_cmd, tote_rename_cmd, tote_container_cmd, tote_cp_cmd;
+    tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd, tote_unpause_cmd, tote_exec_cmd, tote_restart_cmd, tote_rename_cmd, tote_container_cmd, tote_cp_cmd, tote_export_cmd;
 
 /* The engine's view of the store (engine/lifecycle.h): e filled, and the
  * fd of ROOT/containers returned (close it), or -1 with err. */
@@ -51,6 +51,13 @@ int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, struc
 /* The path of name in the directory of the running tote (tote-init lives
  * beside it); NULL when /proc/self/exe cannot be read. */
 char *tote_sibling(const char *name);
+
+/* An output file written whole or not at all: path's temporary sibling
+ * (*tmp), or stdout when path is NULL (refused when it is a terminal,
+ * naming what); tote_output_close renames it over path when r is 0, else
+ * removes it, and returns r (or -1 when that fails). */
+int tote_output_open(const char *path, const char *what, char **tmp, struct tote_err **err);
+int tote_output_close(int fd, const char *path, char *tmp, int r, struct tote_err **err);
 
 #define TOTE_VERSION_STRING "0.1.0"
 

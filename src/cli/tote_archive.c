@@ -32,23 +32,15 @@ static int do_save(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   else
     return err_set(err, 0, "--format takes docker-archive or oci-archive, not \"%s\"",
                    save_format);
-  if (save_out == NULL && isatty(STDOUT_FILENO))
-    return err_set(err, 0, "tote save: stdout is a terminal; give -o FILE or redirect it");
   struct img_store s;
   if (img_store_open(ctx->root, &s, err) < 0)
     return -1;
   /* written beside FILE and renamed: a failed save leaves no half archive */
-  _cleanup_free_ char *tmp = save_out ? xasprintf("%s.tmp.%d", save_out, (int)getpid()) : NULL;
-  int fd = tmp ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : STDOUT_FILENO;
-  int r = fd < 0 ? err_sys(err, "creating %s", tmp) : img_save(&s, argv + i, argc - i, f, fd, err);
+  char *tmp;
+  int fd = tote_output_open(save_out, "tote save", &tmp, err);
+  int r = fd < 0 ? -1 : img_save(&s, argv + i, argc - i, f, fd, err);
   img_store_close(&s);
-  if (tmp && fd >= 0) {
-    if (r == 0 && (fsync(fd) < 0 || rename(tmp, save_out) < 0))
-      r = err_sys(err, "writing %s", save_out);
-    close(fd);
-    if (r < 0)
-      unlink(tmp);
-  }
+  r = tote_output_close(fd, save_out, tmp, r, err);
   return r < 0 ? -1 : TOTE_EXIT_OK;
 }
 

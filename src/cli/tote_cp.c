@@ -39,9 +39,8 @@ static int container_root(const struct eng_ctx *e, json_t *c, bool *mounted, tot
     int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
     return fd >= 0 ? fd : err_sys(err, "opening %s", p);
   }
-  if (eng_mount_rootfs(e->root, c, err) < 0)
+  if (eng_rootfs_ready(e, c, mounted, err) < 0)
     return -1;
-  *mounted = true;
   const char *rootfs = json_string_value(json_object_get(c, "rootfs"));
   int fd = rootfs ? open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
   return fd >= 0 ? fd : err_sys(err, "opening %s", rootfs ? rootfs : "the container's rootfs");

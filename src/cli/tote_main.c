@@ -1,16 +1,11 @@
 /* tote_main.c - tote: global flags, the command table, and the one place
  * where an error is printed. */
-#include <errno.h>
-#include <limits.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/tote.h"
-#include "engine/container.h"
-#include "engine/lifecycle.h"
-#include "engine/run.h"
 #include "engine/userns.h"
 #include "image/store.h"
 #include "util/err.h"
@@ -22,7 +17,7 @@ static const struct tote_cmd *const commands[] = {
     &tote_start_cmd,     &tote_stop_cmd,    &tote_restart_cmd, &tote_kill_cmd,
     &tote_wait_cmd,      &tote_logs_cmd,    &tote_inspect_cmd, &tote_top_cmd,
     &tote_stats_cmd,     &tote_pause_cmd,   &tote_unpause_cmd, &tote_rename_cmd,
-    &tote_cp_cmd,        &tote_container_cmd, &tote_volume_cmd, &tote_pull_cmd,
+    &tote_cp_cmd,        &tote_export_cmd,  &tote_container_cmd, &tote_volume_cmd, &tote_pull_cmd,
     &tote_images_cmd,    &tote_rmi_cmd,     &tote_image_cmd,   &tote_tag_cmd,
     &tote_history_cmd,   &tote_save_cmd,    &tote_load_cmd,    &tote_import_cmd,
     &tote_login_cmd,     &tote_logout_cmd,  &tote_unshare_cmd, NULL,
@@ -58,35 +53,6 @@ int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, tote_
     return err_set(err, 0, "tote %s needs %s (see tote %s --help)", cmd->name, cmd->args,
                    cmd->name);
   return i;
-}
-
-int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, tote_err **err) {
-  int dir = eng_containers_dir(ctx->root, err);
-  *e = (struct eng_ctx){.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
-  return dir;
-}
-
-/* docker's codes when the command could not start: not found 127, not
- * executable 126; tote's own errors 125. */
-int tote_start_failed(int r, tote_err **err) {
-  int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
-  if (e != ENOENT && e != EACCES)
-    return -1;
-  log_error_exit_msg("tote", (*err)->msg);
-  err_free(err);
-  return e == ENOENT ? 127 : 126;
-}
-
-char *tote_sibling(const char *name) {
-  char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0)
-    return NULL;
-  self[n] = '\0';
-  char *slash = strrchr(self, '/');
-  if (slash)
-    *slash = '\0';
-  return xasprintf("%s/%s", self, name);
 }
 
 static int dispatch(int argc, char **argv, int *code, tote_err **err) {

@@ -211,3 +211,13 @@ int eng_remove(const struct eng_ctx *e, json_t *c, bool volumes, tote_err **err)
     close(fd);
   return 0;
 }
+
+int eng_rootfs_ready(const struct eng_ctx *e, json_t *c, bool *mounted, tote_err **err) {
+  *mounted = false;
+  if (eng_running(c))
+    return 0;
+  if (eng_mount_rootfs(e->root, c, err) < 0)
+    return -1;
+  *mounted = json_object_get(c, "lower") != NULL; /* --rootfs containers mount nothing */
+  return 0;
+}

@@ -48,4 +48,9 @@ void eng_rt_forget(const char *state_root, const char *id);
  * hold released). */
 int eng_remove(const struct eng_ctx *e, json_t *c, bool volumes, struct tote_err **err);
 
+/* The container's rootfs (the record's "rootfs") mounted for a look at
+ * its files: it is while the container runs; else its overlay is mounted
+ * now and *mounted says so (eng_unmount_rootfs after). */
+int eng_rootfs_ready(const struct eng_ctx *e, json_t *c, bool *mounted, struct tote_err **err);
+
 #endif

@@ -90,3 +90,24 @@ teardown() { store_teardown; }
 	run -125 --separate-stderr tote cp nope:/x "$HOST/b"
 	[ "$stderr" = "tote: no container nope (see tote ps -a)" ]
 }
+
+@test "export: the container's filesystem as a tar (its changes, not its volumes), which import takes back" {
+	tote exec box sh -c 'echo changed >/etc/motd2; rm /bin/ls; echo in-volume >/vol/v'
+	run -0 tote export -o "$HOST/box.tar" box
+	run -0 tar -tf "$HOST/box.tar"
+	assert_line etc/motd2
+	refute_line bin/ls
+	refute_line vol/v
+	assert_line home/tote/
+	[ "$(tar --numeric-owner -tvf "$HOST/box.tar" | awk '$6 == "home/tote/" { print $2 }')" = 1000/1000 ]
+	run -0 tote import "$HOST/box.tar" t/exported:1
+	run -0 tote run --rm t/exported:1 sh -c 'cat /etc/motd2; test -e /bin/ls || echo no-ls'
+	[ "$output" = $'changed\nno-ls' ]
+	# a container that does not run: its overlay, mounted for the export
+	tote stop -t 0 box >/dev/null
+	run -0 bash -c "$TOTE --root $STORE export box | tar -t | grep -c '^etc/motd2\$'"
+	[ "$output" = 1 ]
+	! grep -q " $STORE/containers/.*/rootfs " /proc/mounts
+	# not to a terminal
+	run -125 --separate-stderr script -qec "$TOTE --root $STORE export box" /dev/null
+}

@@ -1,0 +1,70 @@
+/* tote_common.c - what the tote commands share: the engine's context,
+ * docker's exit codes for a command that could not start, tote-init's
+ * path, and an output file written whole or not at all. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/tote.h"
+#include "engine/container.h"
+#include "engine/lifecycle.h"
+#include "engine/run.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, tote_err **err) {
+  int dir = eng_containers_dir(ctx->root, err);
+  *e = (struct eng_ctx){.root = ctx->root, .state_root = TOTE_STATE_ROOT, .cdir = dir};
+  return dir;
+}
+
+/* docker's codes when the command could not start: not found 127, not
+ * executable 126; tote's own errors 125. */
+int tote_start_failed(int r, tote_err **err) {
+  int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
+  if (e != ENOENT && e != EACCES)
+    return -1;
+  log_error_exit_msg("tote", (*err)->msg);
+  err_free(err);
+  return e == ENOENT ? 127 : 126;
+}
+
+char *tote_sibling(const char *name) {
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0)
+    return NULL;
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  if (slash)
+    *slash = '\0';
+  return xasprintf("%s/%s", self, name);
+}
+
+int tote_output_open(const char *path, const char *what, char **tmp, tote_err **err) {
+  *tmp = NULL;
+  if (path == NULL) {
+    if (isatty(STDOUT_FILENO))
+      return err_set(err, 0, "%s: stdout is a terminal; give -o FILE or redirect it", what);
+    return STDOUT_FILENO;
+  }
+  *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+  int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  return fd >= 0 ? fd : err_sys(err, "creating %s", *tmp);
+}
+
+int tote_output_close(int fd, const char *path, char *tmp, int r, tote_err **err) {
+  if (tmp && fd >= 0) {
+    if (r == 0 && (fsync(fd) < 0 || rename(tmp, path) < 0))
+      r = err_sys(err, "writing %s", path);
+    close(fd);
+    if (r < 0)
+      unlink(tmp);
+  }
+  free(tmp);
+  return r;
+}

@@ -87,15 +87,26 @@ unit: $(UNIT_BINS)
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 all unit
 
-FUZZ_IMG := reference challenge manifest layer
+# The fuzzers' objects are built once, instrumented (fuzzer-no-link), and
+# linked into each target: the runtime library for the config fuzzer, and
+# src/image/ with it for the image code's (not src/engine/, which they do
+# not reach).
+FUZZ_IMG  := reference challenge manifest layer
+FUZZ_SAN  := -g -O1 -fsanitize=address,undefined
+FUZZ_LIB  := $(LIB_SRCS:%.c=$(BUILD)/fuzzobj/%.o)
+FUZZ_IMGO := $(sort $(wildcard src/image/*.c))
+FUZZ_IMGO := $(FUZZ_IMGO:%.c=$(BUILD)/fuzzobj/%.o)
 fuzz: $(BUILD)/fuzz/config_fuzzer $(FUZZ_IMG:%=$(BUILD)/fuzz/%_fuzzer)
-$(BUILD)/fuzz/config_fuzzer: tests/fuzz/config_fuzzer.c $(LIB_SRCS)
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS) $(LIBS)
-# the image code's fuzzers: src/image/ and its libraries as well
-$(BUILD)/fuzz/%_fuzzer: tests/fuzz/%_fuzzer.c $(IMG_SRCS) $(LIB_SRCS)
+	@echo "  CC      $< (fuzz)"
+	@clang $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(BUILD)/fuzz/config_fuzzer: tests/fuzz/config_fuzzer.c $(FUZZ_LIB)
 	@mkdir -p $(@D)
-	clang $(BASE) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< $(IMG_SRCS) $(LIB_SRCS) $(IMG_LIBS) $(LIBS)
+	clang $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LIBS)
+$(BUILD)/fuzz/%_fuzzer: tests/fuzz/%_fuzzer.c $(FUZZ_IMGO) $(FUZZ_LIB)
+	@mkdir -p $(@D)
+	clang $(BASE) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(FUZZ_IMGO) $(FUZZ_LIB) $(IMG_LIBS) $(LIBS)
 
 image: build/rootfs/bin/busybox
 build/rootfs/bin/busybox: tests/image/mkrootfs.sh tests/image/probe.c
@@ -107,4 +118,5 @@ check: all unit asan image
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJS:.o=.d) $(OCI_OBJS:.o=.d) $(IMG_OBJS:.o=.d) $(TOTE_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(OCI_OBJS:.o=.d) $(IMG_OBJS:.o=.d) $(TOTE_OBJS:.o=.d) \
+  $(FUZZ_LIB:.o=.d) $(FUZZ_IMGO:.o=.d)

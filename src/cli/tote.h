@@ -32,7 +32,7 @@ extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_
     tote_login_cmd, tote_logout_cmd, tote_tag_cmd, tote_history_cmd, tote_save_cmd, tote_load_cmd,
     tote_import_cmd, tote_run_cmd, tote_ps_cmd, tote_rm_cmd, tote_logs_cmd, tote_stop_cmd,
     tote_kill_cmd, tote_wait_cmd, tote_start_cmd, tote_inspect_cmd, tote_unshare_cmd,
-    tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd, tote_unpause_cmd, tote_exec_cmd, tote_restart_cmd, tote_rename_cmd, tote_container_cmd, tote_cp_cmd, tote_export_cmd;
+    tote_volume_cmd, tote_top_cmd, tote_stats_cmd, tote_pause_cmd, tote_unpause_cmd, tote_exec_cmd, tote_restart_cmd, tote_rename_cmd, tote_container_cmd, tote_cp_cmd, tote_export_cmd, tote_system_cmd;
 
 /* The engine's view of the store (engine/lifecycle.h): e filled, and the
  * fd of ROOT/containers returned (close it), or -1 with err. */
@@ -58,6 +58,14 @@ char *tote_sibling(const char *name);
  * removes it, and returns r (or -1 when that fails). */
 int tote_output_open(const char *path, const char *what, char **tmp, struct tote_err **err);
 int tote_output_close(int fd, const char *path, char *tmp, int r, struct tote_err **err);
+
+/* A byte count as docker prints sizes: "2.78MB", "512kB", "0B". */
+void tote_human_size(long long n, char *buf, size_t len);
+/* Remove every container that does not run (named on stdout under
+ * "Deleted Containers:"), and the unused anonymous volumes (named ones too
+ * with named_too) under "Deleted Volumes:". */
+int tote_prune_containers(const struct tote_ctx *ctx, struct tote_err **err);
+void tote_prune_volumes(const struct tote_ctx *ctx, bool named_too);
 
 #define TOTE_VERSION_STRING "0.1.0"
 

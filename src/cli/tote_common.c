@@ -68,3 +68,12 @@ int tote_output_close(int fd, const char *path, char *tmp, int r, tote_err **err
   free(tmp);
   return r;
 }
+
+void tote_human_size(long long n, char *buf, size_t len) {
+  const char *units[] = {"B", "kB", "MB", "GB", "TB"};
+  double v = (double)n;
+  int u = 0;
+  while (v >= 1000 && u < 4)
+    v /= 1000, u++;
+  snprintf(buf, len, u ? "%.3g%s" : "%.0f%s", v, units[u]);
+}

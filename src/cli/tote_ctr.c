@@ -176,6 +176,10 @@ static const struct tote_cmd container_prune = {"container prune", "[-f]", "", N
 static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   if (tote_parse(&container_prune, argc, argv, 0, err) < 0)
     return -1;
+  return tote_prune_containers(ctx, err) < 0 ? -1 : TOTE_EXIT_OK;
+}
+
+int tote_prune_containers(const struct tote_ctx *ctx, tote_err **err) {
   struct eng_ctx e;
   _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
@@ -196,7 +200,7 @@ static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
     json_decref(cur);
   }
   json_decref(all);
-  return TOTE_EXIT_OK;
+  return 0;
 }
 
 static int do_container(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {

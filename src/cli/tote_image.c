@@ -127,15 +127,6 @@ static void split_name(const char *name, char **repo, char **tag) {
   img_ref_free(&r);
 }
 
-static void human_size(long long n, char *buf, size_t len) {
-  const char *units[] = {"B", "kB", "MB", "GB", "TB"};
-  double v = (double)n;
-  int u = 0;
-  while (v >= 1000 && u < 4)
-    v /= 1000, u++;
-  snprintf(buf, len, u ? "%.3g%s" : "%.0f%s", v, units[u]);
-}
-
 static void human_age(const char *created, char *buf, size_t len) {
   struct tm tm = {0};
   if (created == NULL || strptime(created, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
@@ -189,7 +180,7 @@ static int list_images(const struct tote_ctx *ctx, const struct tote_cmd *cmd, i
       _cleanup_free_ char *repo = NULL, *tag = NULL;
       split_name(json_string_value(json_object_get(o, "name")), &repo, &tag);
       char size[32], age[48];
-      human_size(json_integer_value(json_object_get(o, "size")), size, sizeof size);
+      tote_human_size(json_integer_value(json_object_get(o, "size")), size, sizeof size);
       human_age(json_string_value(json_object_get(o, "created")), age, sizeof age);
       const char *id = json_string_value(json_object_get(o, "id"));
       if (ls_digests)
@@ -305,7 +296,7 @@ static int do_history(const struct tote_ctx *ctx, int argc, char **argv, tote_er
     if (!empty && nl > 0)
       size = json_integer_value(json_array_get(layers, --nl));
     char sz[32], age[48];
-    human_size(size, sz, sizeof sz);
+    tote_human_size(size, sz, sizeof sz);
     human_age(json_string_value(json_object_get(h, "created")), age, sizeof age);
     const char *by = json_string_value(json_object_get(h, "created_by"));
     const char *comment = json_string_value(json_object_get(h, "comment"));

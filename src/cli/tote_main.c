@@ -20,7 +20,8 @@ static const struct tote_cmd *const commands[] = {
     &tote_cp_cmd,        &tote_export_cmd,  &tote_container_cmd, &tote_volume_cmd, &tote_pull_cmd,
     &tote_images_cmd,    &tote_rmi_cmd,     &tote_image_cmd,   &tote_tag_cmd,
     &tote_history_cmd,   &tote_save_cmd,    &tote_load_cmd,    &tote_import_cmd,
-    &tote_login_cmd,     &tote_logout_cmd,  &tote_unshare_cmd, NULL,
+    &tote_login_cmd,     &tote_logout_cmd,  &tote_unshare_cmd,
+    &tote_system_cmd,    NULL,
 };
 
 static const char *root;

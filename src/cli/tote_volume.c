@@ -150,13 +150,18 @@ static const struct tote_cmd volume_prune = {"volume prune", "[-a] [-f]", "", NU
 static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   if (tote_parse(&volume_prune, argc, argv, 0, err) < 0)
     return -1;
+  tote_prune_volumes(ctx, prune_all);
+  return TOTE_EXIT_OK;
+}
+
+void tote_prune_volumes(const struct tote_ctx *ctx, bool named_too) {
   json_t *all = eng_volume_list(ctx->root);
   size_t i;
   json_t *v;
   bool said = false;
   json_array_foreach(all, i, v) {
     const char *name = json_string_value(json_object_get(v, "Name"));
-    if (!prune_all && !json_is_true(json_object_get(v, "Anonymous")))
+    if (!named_too && !json_is_true(json_object_get(v, "Anonymous")))
       continue;
     json_t *users = eng_volume_users(ctx->root, name);
     bool unused = json_array_size(users) == 0;
@@ -169,7 +174,6 @@ static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
     }
   }
   json_decref(all);
-  return TOTE_EXIT_OK;
 }
 
 static int do_volume(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {

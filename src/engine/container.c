@@ -47,14 +47,9 @@ json_t *eng_load(int dirfd, const char *id) {
 
 json_t *eng_list(int dirfd) {
   json_t *out = json_array();
-  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
+  DIR *d = dir_open_at(dirfd);
+  if (d == NULL)
     return out;
-  }
-  rewinddir(d); /* the dup shares dirfd's offset, at the end after a listing before */
   for (struct dirent *de; (de = readdir(d));) {
     if (de->d_name[0] == '.')
       continue;

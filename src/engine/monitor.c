@@ -553,6 +553,9 @@ static int parse_start(const char *id, char *line, struct eng_monitor *m, tote_e
 }
 
 void eng_monitor_close(struct eng_monitor *m) {
+  if (m->raw)
+    terminal_restore(0, &m->saved);
+  m->raw = false;
   int *fds[] = {&m->status_fd, &m->out_fd, &m->err_fd, &m->in_fd};
   for (size_t i = 0; i < 4; i++) {
     if (*fds[i] >= 0)
@@ -578,6 +581,10 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
   }
   fflush(stdout);
   fflush(stderr);
+  if (o->attach && o->tty) { /* eng_monitor_close restores it */
+    int raw = terminal_raw(0, &m->saved, NULL);
+    m->raw = raw == 1;
+  }
   pid_t p = fork();
   if (p == 0) {
     /* twice: the monitor is no child of the command, which may exit first */
@@ -668,13 +675,8 @@ static void relay_input(const struct eng_monitor_opts *o, struct eng_monitor *m,
 int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, int sigfd,
                       int *exit_code, tote_err **err) {
   _cleanup_free_ char *last = NULL;
-  struct termios saved;
-  int raw = 0;
-  if (o->tty && m->in_fd >= 0) { /* our terminal drives the container's */
-    if ((raw = terminal_raw(0, &saved, err)) < 0)
-      return -1;
+  if (o->tty && m->in_fd >= 0) /* our terminal drives the container's (raw since the start) */
     terminal_copy_size(isatty(0) ? 0 : isatty(1) ? 1 : -1, m->in_fd);
-  }
   bool in_open = o->interactive && m->in_fd >= 0;
   while (m->out_fd >= 0 || m->err_fd >= 0 || m->status_fd >= 0) {
     struct pollfd p[5] = {{m->out_fd, POLLIN, 0}, {m->err_fd, POLLIN, 0},
@@ -683,8 +685,6 @@ int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, i
     if (poll(p, 5, -1) < 0) {
       if (errno == EINTR)
         continue;
-      if (raw)
-        terminal_restore(0, &saved);
       return err_sys(err, "poll");
     }
     if (p[0].revents)
@@ -706,8 +706,6 @@ int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, i
     if (p[4].revents)
       relay_input(o, m, &in_open);
   }
-  if (raw)
-    terminal_restore(0, &saved);
   if (last == NULL || sscanf(last, "exited %d", exit_code) != 1)
     return err_set(err, 0, "the monitor of container %.12s ended without reporting the exit "
                            "(see tote ps -a)", o->id);

@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <termios.h>
 
 struct tote_err;
 
@@ -53,6 +54,9 @@ struct eng_monitor {
   int status_fd;      /* the reports; -1 once detached */
   int out_fd, err_fd; /* attached: the container's stdout and stderr; else -1 */
   int in_fd;          /* attached -t: the pty's master; -i: the stdin pipe; else -1 */
+  bool raw;           /* attached -t: our terminal is in raw mode (from before the start,
+                         so that no key typed early is taken by our own line discipline) */
+  struct termios saved;
 };
 
 /* Start a monitor for the container (its rootfs mounted, its config.json

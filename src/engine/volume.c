@@ -180,7 +180,7 @@ int eng_volume_copy_up(const char *root, const char *name, int rootfd, const cha
   _cleanup_close_ int dst = open(data, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dst < 0)
     return err_sys(err, "opening the volume %s", name);
-  DIR *d = fdopendir(fcntl(dst, F_DUPFD_CLOEXEC, 0));
+  DIR *d = dir_open_at(dst);
   bool empty = true;
   for (struct dirent *de; d && empty && (de = readdir(d));)
     empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;

@@ -215,12 +215,10 @@ void img_release(struct img_store *s, const char *holder) {
     unlinkat(fd, holder, 0);
 }
 
-/* {image id: [holders]} */
-static json_t *holds(struct img_store *s) {
+json_t *img_holds(struct img_store *s) {
   json_t *out = json_object();
   _cleanup_close_ int fd = holds_dir(s, false, NULL);
-  int dfd = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  DIR *d = fd >= 0 ? dir_open_at(fd) : NULL;
   for (struct dirent *de; d && (de = readdir(d));) {
     if (de->d_name[0] == '.')
       continue;
@@ -241,7 +239,7 @@ int img_remove(struct img_store *s, char **args, int n, bool force, tote_err **e
   if (img_store_lock(s, err) < 0)
     return -1;
   json_t *list = img_list(s, err);
-  json_t *names = json_array(), *held = holds(s);
+  json_t *names = json_array(), *held = img_holds(s);
   int rc = list ? 0 : -1;
   for (int i = 0; rc == 0 && i < n; i++) {
     rc = img_match(list, args[i], names, err);
@@ -296,13 +294,9 @@ int img_tag(struct img_store *s, const char *src, const char *dst, tote_err **er
 
 /* Every entry of dirfd whose name keep lacks goes; keep maps names to true. */
 static void sweep(int dirfd, json_t *keep) {
-  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
+  DIR *d = dir_open_at(dirfd); /* a second sweep in one command starts from the top too */
+  if (d == NULL)
     return;
-  }
   json_t *gone = json_array();
   for (struct dirent *de; (de = readdir(d));)
     if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
@@ -327,7 +321,7 @@ int img_gc(struct img_store *s, tote_err **err) {
   size_t i, k;
   json_t *o, *v;
   /* what holds keep: the config, and the layers it lists, unpacked */
-  json_t *held = holds(s);
+  json_t *held = img_holds(s);
   const char *hid;
   json_object_foreach(held, hid, v) {
     size_t len;

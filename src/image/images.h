@@ -31,6 +31,8 @@ int img_remove(struct img_store *s, char **args, int n, bool force, struct tote_
  * unpacked layers, also once no name points at it any more. */
 int img_hold(struct img_store *s, const char *holder, const char *id, struct tote_err **err);
 void img_release(struct img_store *s, const char *holder);
+/* The holds: {image id: [holders]}.  A new reference. */
+json_t *img_holds(struct img_store *s);
 /* Name dst (a reference with a tag) the image src names. */
 int img_tag(struct img_store *s, const char *src, const char *dst, struct tote_err **err);
 /* Delete blobs and unpacked layers that no index entry needs, and what a

@@ -24,7 +24,8 @@ int err_set(tote_err **err, int errnum, const char *fmt, ...)
 int err_sys(tote_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prefix context ("mounting /proc: " + old message).  Returns -1. */
 int err_wrap(tote_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int err_vset(tote_err **err, int errnum, const char *fmt, va_list ap);
+int err_vset(tote_err **err, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 void err_free(tote_err **err);
 
 #endif

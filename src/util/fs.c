@@ -127,3 +127,35 @@ int remove_tree_at(int parent, const char *name) {
   closedir(d);
   return unlinkat(parent, name, AT_REMOVEDIR);
 }
+
+long long tree_size_at(int parent, const char *name) {
+  struct stat st;
+  if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return 0;
+  if (!S_ISDIR(st.st_mode))
+    return S_ISREG(st.st_mode) ? (long long)st.st_size : 0;
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return 0;
+  }
+  long long sum = 0;
+  for (struct dirent *de; (de = readdir(d));)
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+      sum += tree_size_at(dirfd(d), de->d_name);
+  closedir(d);
+  return sum;
+}
+
+DIR *dir_open_at(int dirfd) {
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL && fd >= 0) {
+    int e = errno;
+    close(fd);
+    errno = e;
+  }
+  return d;
+}

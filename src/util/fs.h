@@ -2,6 +2,7 @@
 #ifndef TOTE_UTIL_FS_H
 #define TOTE_UTIL_FS_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,6 +25,13 @@ int mkdir_p(const char *path, mode_t mode, struct tote_err **err);
 /* rm -rf of name below parent, never following a symlink; -1 with errno
  * when the last step fails (what it could not remove stays). */
 int remove_tree_at(int parent, const char *name);
+/* A directory stream of dirfd's directory with an offset of its own (a
+ * dup of dirfd would share dirfd's, left at the end by a listing before);
+ * NULL with errno on error. */
+DIR *dir_open_at(int dirfd);
+/* The bytes of the regular files under name in parent (symlinks not
+ * followed), as docker counts sizes; 0 when there is nothing. */
+long long tree_size_at(int parent, const char *name);
 /* Write everything or fail (EINTR retried). */
 int write_all_fd(int fd, const void *data, size_t len);
 /* Read everything from fd (until EOF) into a NUL-terminated buffer; NULL on error. */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/fuzz/run.sh [SECONDS [LIBFUZZER-FLAGS...]] - fuzz tote's parsers.
 #
-# Builds every fuzzer (make fuzz) and runs each for its share of SECONDS
+# Builds every fuzzer (make -j"$(nproc)" fuzz) and runs each for its share of SECONDS
 # (default 60) on a temporary copy of its corpus, tests/fuzz/corpus/NAME, so
 # the committed corpora are never modified:
 #   config     config.json (config_fuzzer.c)              half of SECONDS

@@ -15,7 +15,9 @@
 #include "engine/lifecycle.h"
 #include "image/images.h"
 #include "image/store.h"
+#include "runtime/runtime.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/signame.h"
 #include "util/xalloc.h"
 
@@ -285,6 +287,53 @@ static const char *or_zero(json_t *c, const char *key) {
 }
 
 /* docker's names for what the record says. */
+/* docker's Mounts: the binds, volumes and tmpfs mounts the flags and the
+ * image gave (not the ones every container has, nor its own /etc files). */
+static json_t *mounts_of(const struct eng_ctx *e, const char *id) {
+  json_t *out = json_array();
+  _cleanup_free_ char *path = xasprintf("%s/config.json", id);
+  _cleanup_free_ char *text = read_file_at(e->cdir, path, NULL, NULL);
+  json_t *cfg = text ? json_loads(text, 0, NULL) : NULL;
+  json_t *deflt = rt_default_spec(false);
+  _cleanup_free_ char *own = xasprintf("%s/containers/%s/", e->root, id);
+  _cleanup_free_ char *volumes = xasprintf("%s/volumes/", e->root);
+  size_t i, k;
+  json_t *m, *d;
+  json_array_foreach(json_object_get(cfg, "mounts"), i, m) {
+    const char *dst = json_string_value(json_object_get(m, "destination"));
+    const char *src = json_string_value(json_object_get(m, "source")) ?: "";
+    const char *type = json_string_value(json_object_get(m, "type")) ?: "";
+    bool builtin = strncmp(src, own, strlen(own)) == 0 || strcmp(dst, "/dev/init") == 0;
+    json_array_foreach(json_object_get(deflt, "mounts"), k, d) builtin |=
+        strcmp(json_string_value(json_object_get(d, "destination")), dst) == 0;
+    if (builtin)
+      continue;
+    bool ro = false;
+    const char *prop = "";
+    json_array_foreach(json_object_get(m, "options"), k, d) {
+      const char *o = json_string_value(d);
+      ro |= strcmp(o, "ro") == 0;
+      if (strstr(o, "private") || strstr(o, "shared") || strstr(o, "slave"))
+        prop = o;
+    }
+    bool volume = strncmp(src, volumes, strlen(volumes)) == 0;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
+                          volume ? "volume" : strcmp(type, "tmpfs") == 0 ? "tmpfs" : "bind",
+                          "Source", strcmp(type, "tmpfs") == 0 ? "" : src, "Destination", dst,
+                          "Mode", ro ? "ro" : "", "RW", !ro, "Propagation",
+                          volume || strcmp(type, "tmpfs") == 0 ? "" : prop);
+    if (volume) {
+      const char *n = src + strlen(volumes);
+      json_object_set_new(o, "Name", json_stringn(n, strcspn(n, "/")));
+      json_object_set_new(o, "Driver", json_string("local"));
+    }
+    json_array_append_new(out, o);
+  }
+  json_decref(deflt);
+  json_decref(cfg);
+  return out;
+}
+
 static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char *abs_root) {
   const char *id = json_string_value(json_object_get(c, "id"));
   const char *state = json_string_value(json_object_get(c, "state"));
@@ -331,6 +380,7 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
       "overlay", "Config", cfg, "HostConfig", "AutoRemove",
       json_is_true(json_object_get(c, "auto_remove")), "LogConfig", "Type", "json-file", "Config",
       logcfg, "Mounts", "NetworkSettings", json_object());
+  json_object_set_new(out, "Mounts", mounts_of(e, id));
   const char *policy = json_string_value(json_object_get(c, "restart_policy"));
   json_object_set_new(json_object_get(out, "HostConfig"), "RestartPolicy",
                       json_pack("{s:s, s:I}", "Name", policy ? policy : "no",

@@ -146,3 +146,10 @@ volumes() { tote volume ls -q | tr '\n' ' '; }
 	[ -z "$(volumes)" ]
 	[ -z "$(ls "$STORE/containers")" ]
 }
+
+@test "inspect: Mounts lists the volumes, binds and tmpfs mounts, as docker's" {
+	mkdir -p "$BATS_TEST_TMPDIR/h"
+	tote run --name m -v vv:/data -v "$BATS_TEST_TMPDIR/h:/h:ro" --tmpfs /t --init t/bb:1 true
+	run -0 tote inspect m
+	[ "$(jq -c '.[0].Mounts' <<<"$output")" = "[{\"Type\":\"volume\",\"Source\":\"$STORE/volumes/vv/_data\",\"Destination\":\"/data\",\"Mode\":\"\",\"RW\":true,\"Propagation\":\"\",\"Name\":\"vv\",\"Driver\":\"local\"},{\"Type\":\"bind\",\"Source\":\"$BATS_TEST_TMPDIR/h\",\"Destination\":\"/h\",\"Mode\":\"ro\",\"RW\":false,\"Propagation\":\"rprivate\"},{\"Type\":\"tmpfs\",\"Source\":\"\",\"Destination\":\"/t\",\"Mode\":\"\",\"RW\":true,\"Propagation\":\"\"}]" ]
+}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "cli/tote.h"
@@ -153,11 +154,14 @@ static int do_rename(const struct tote_ctx *ctx, int argc, char **argv, tote_err
   json_t *c = eng_find_synced(&e, argv[i], err);
   if (c == NULL)
     return -1;
-  int r = eng_check_name(dir, argv[i + 1], err);
+  int r = flock(dir, LOCK_EX) < 0 ? err_sys(err, "locking the containers") : 0;
+  if (r == 0) /* under the lock tote run takes to check and claim a name */
+    r = eng_check_name(dir, argv[i + 1], err);
   if (r == 0) {
     json_object_set_new(c, "name", json_string(argv[i + 1]));
     r = eng_save(dir, c, err);
   }
+  flock(dir, LOCK_UN);
   json_decref(c);
   return r < 0 ? -1 : TOTE_EXIT_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -402,9 +403,16 @@ json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
   /* the image stays while the container does, whatever rmi -f does */
   int rc = o->rootfs ? 0 : img_hold(&s, id, json_string_value(json_object_get(img, "id")), err);
   img_store_close(&s);
+  /* the name checked again, and the record made, under the containers'
+   * lock: of two runs with one name, one gets it */
+  if (rc == 0 && flock(cdir, LOCK_EX) < 0)
+    rc = err_sys(err, "locking %s/containers", o->root);
+  if (rc == 0)
+    rc = eng_check_name(cdir, o->name, err);
   bool made = rc == 0 && (rc = make_dir(cdir, id, err)) == 0;
   if (rc == 0)
     rc = eng_save(cdir, c, err);
+  flock(cdir, LOCK_UN);
   if (rc == 0)
     rc = eng_mount_rootfs(o->root, c, err);
   if (rc == 0 && archive)

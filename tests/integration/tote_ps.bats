@@ -85,11 +85,14 @@ names() { tote ps "$@" --format json | jq -r .Names | sort | tr '\n' ' '; }
 }
 
 @test "names: of 8 runs started at once with one name, exactly one gets it" {
-	local i
+	local i pids=()
 	for i in $(seq 8); do
-		(tote run -d --name same t/bb:1 sleep 600 >/dev/null 2>&1; echo "$?" >"$BATS_TEST_TMPDIR/rc.$i") &
+		(rc=0; tote run -d --name same t/bb:1 sleep 600 >/dev/null 2>&1 || rc=$?; echo "$rc" >"$BATS_TEST_TMPDIR/rc.$i") &
+		pids+=($!)
 	done
-	wait
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
 	[ "$(cat "$BATS_TEST_TMPDIR"/rc.* | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 1 0; 7 125;" ]
 	[ "$(names -f name=same)" = "same " ]
 	[ "$(ls "$STORE/containers" | wc -l)" -eq 4 ] # web, db, done and same: the others left nothing

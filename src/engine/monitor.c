@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/attach.h"
 #include "engine/container.h"
 #include "engine/ctrlog.h"
 #include "engine/lifecycle.h"
@@ -55,6 +56,7 @@ struct mon {
   int stdin_w;           /* -i without -t: the container's stdin pipe, else -1 */
   bool locked;      /* monitor.lock is ours */
   time_t started_at; /* CLOCK_MONOTONIC seconds of the last start */
+  struct eng_attach_srv asrv; /* tote attach's commands */
   long delay_ms;    /* the last wait before a restart */
 };
 
@@ -300,6 +302,7 @@ static void pump_stream(struct mon *m, int i) {
   }
   struct line_ctx lc = {m, i};
   eng_linebuf_feed(&m->lb[i], buf, (size_t)n, log_line, &lc);
+  eng_attach_output(&m->asrv, i == 0 ? ATTACH_STDOUT : ATTACH_STDERR, buf, (size_t)n);
   if (m->attach[i] >= 0 && write_all_fd(m->attach[i], buf, (size_t)n) < 0) {
     close(m->attach[i]);
     m->attach[i] = -1;
@@ -329,10 +332,14 @@ static bool reap(struct mon *m, int *status) {
 static int pump(struct mon *m) {
   int status = 0;
   bool exited = reap(m, &status);
+  enum { NFIXED = 4 };
   while (!exited || m->pipe_r[0] >= 0 || m->pipe_r[1] >= 0) {
-    struct pollfd p[3] = {{m->pipe_r[0], POLLIN, 0}, {m->pipe_r[1], POLLIN, 0},
-                          {exited ? -1 : m->sigfd, POLLIN, 0}};
-    int n = poll(p, 3, exited ? DRAIN_MS : -1);
+    struct pollfd p[NFIXED + ENG_ATTACH_MAX_CLIENTS] = {
+        {m->pipe_r[0], POLLIN, 0}, {m->pipe_r[1], POLLIN, 0},
+        {exited ? -1 : m->sigfd, POLLIN, 0}, {m->asrv.listen_fd, POLLIN, 0}};
+    for (int i = 0; i < ENG_ATTACH_MAX_CLIENTS; i++)
+      p[NFIXED + i] = (struct pollfd){m->asrv.clients[i], POLLIN, 0};
+    int n = poll(p, NFIXED + ENG_ATTACH_MAX_CLIENTS, exited ? DRAIN_MS : -1);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -342,6 +349,13 @@ static int pump(struct mon *m) {
         pump_stream(m, i);
     if (p[2].revents && reap(m, &status))
       exited = true;
+    if (p[3].revents)
+      eng_attach_accept(&m->asrv);
+    /* an attached command's input: the stdin pipe of -d -i, or the pty */
+    for (int i = 0; i < ENG_ATTACH_MAX_CLIENTS; i++)
+      if (p[NFIXED + i].revents && m->asrv.clients[i] >= 0)
+        eng_attach_input(&m->asrv, i, m->tty ? m->pipe_r[0] : m->stdin_w,
+                         m->tty ? m->pipe_r[0] : -1);
   }
   for (int i = 0; i < 2; i++)
     if (m->pipe_r[i] >= 0)
@@ -381,6 +395,7 @@ static void finish(struct mon *m, int code) {
   int n = snprintf(text, sizeof text, "%d\n", code);
   if (pwrite(m->lockfd, text, (size_t)n, 0) != n)
     log_warn("writing the exit code into %s: %s", ENG_MONITOR_LOCK, strerror(errno));
+  eng_attach_close(&m->asrv, code, m->dfd);
   if (c && json_is_true(json_object_get(c, "auto_remove")))
     eng_discard(m->o->root, m->cdir, c, true);
   json_decref(c);
@@ -484,7 +499,7 @@ static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_f
                                   int err_fd) {
   struct mon m = {.o = o, .rt = {.root = o->state_root}, .cdir = -1, .dfd = -1, .lockfd = -1,
                   .status_fd = status_fd, .sigfd = -1, .pipe_r = {-1, -1}, .master = -1,
-                  .stdin_w = -1,
+                  .stdin_w = -1, .asrv = {.listen_fd = -1},
                   .attach = {out_fd, err_fd}, .log = {.fd = -1}};
   int keep[] = {status_fd, out_fd, err_fd};
   close_all_but(keep, 3);
@@ -501,6 +516,10 @@ static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_f
       eng_rt_forget(o->state_root, o->id);
     fail(&m, r, err);
     _exit(1);
+  }
+  if (eng_attach_listen(&m.asrv, m.dfd, &err) < 0) { /* the container runs without it */
+    log_warn("%s", err->msg);
+    err_free(&err);
   }
   report(m.status_fd, "started %d\n", (int)m.init);
   hand_over_input(&m);

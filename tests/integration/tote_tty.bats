@@ -85,3 +85,35 @@ CTR
 	run -125 --separate-stderr tote exec -d -t box sh
 	[[ "$stderr" == *"-d with -t"* ]]
 }
+
+@test "attach: the output from now on (streams kept apart), stdin for a -i container, the exit status" {
+	tote run -d --name a1 t/bb:1 sh -c 'sleep 1; echo out; echo err >&2; exit 4' >/dev/null
+	run -4 --separate-stderr tote attach a1
+	[ "$output" = out ]
+	[ "$stderr" = err ]
+	tote run -d -i --name a2 t/bb:1 sh -c 'while read l; do echo "got $l"; [ "$l" = quit ] && exit 6; done' >/dev/null
+	run -6 bash -c "printf 'x\nquit\n' | $TOTE --root $STORE attach a2"
+	[ "$output" = $'got x\ngot quit' ]
+	# --no-stdin: nothing of ours reaches it
+	tote run -d -i --name a3 t/bb:1 sh -c 'read l; echo "got $l"' >/dev/null
+	run bash -c "echo mine | timeout 2 $TOTE --root $STORE attach --no-stdin --sig-proxy=false a3"
+	[ "$status" -eq 124 ]
+	[ -z "$output" ]
+	run -125 --separate-stderr tote attach a1
+	[[ "$stderr" == *"container a1 is not running"* ]]
+}
+
+@test "attach to a -t container: its pty, sized like ours, our keys; a second attach sees the same output" {
+	tote run -d -it --name t2 t/bb:1 sh >/dev/null
+	tote run -d --name t3 t/bb:1 sh -c 'sleep 1; echo shared' >/dev/null
+	run in_pty "printf 'stty size; exit 3\n' | $TOTE --root $STORE attach t2; echo \"status \$?\""
+	assert_line "30 100"
+	assert_line "status 3"
+	# two commands attached at once both get the output
+	tote attach t3 >"$BATS_TEST_TMPDIR/one" &
+	local one=$!
+	run -0 tote attach t3
+	wait "$one"
+	[ "$output" = shared ]
+	[ "$(cat "$BATS_TEST_TMPDIR/one")" = shared ]
+}

@@ -13,6 +13,7 @@
 #include "engine/container.h"
 #include "engine/ctrlog.h"
 #include "engine/lifecycle.h"
+#include "engine/netattach.h"
 #include "image/images.h"
 #include "image/store.h"
 #include "util/err.h"
@@ -326,7 +327,7 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
       "RestartCount", (int)json_integer_value(json_object_get(c, "restart_count")), "Driver",
       "overlay", "Config", cfg, "HostConfig", "AutoRemove",
       json_is_true(json_object_get(c, "auto_remove")), "LogConfig", "Type", "json-file", "Config",
-      logcfg, "Mounts", "NetworkSettings", json_object());
+      logcfg, "Mounts", "NetworkSettings", eng_net_settings(c));
   const char *policy = json_string_value(json_object_get(c, "restart_policy"));
   json_object_set_new(json_object_get(out, "HostConfig"), "RestartPolicy",
                       json_pack("{s:s, s:I}", "Name", policy ? policy : "no",

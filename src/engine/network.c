@@ -43,9 +43,9 @@ static json_t *load(int dir, const char *name, tote_err **err) {
   if (text == NULL) {
     bool missing = e && e->errnum == ENOENT;
     err_free(&e);
-    if (missing)
-      err_set(err, ENOENT, "no network %s: see tote network ls, or make it with tote network "
-              "create %s", name, name);
+    if (missing && err_set(err, 0, "no network %s: see tote network ls, or make it with tote "
+                           "network create %s", name, name) && err)
+      (*err)->errnum = ENOENT; /* for eng_network_get: the default one is made */
     else
       err_set(err, 0, "networks/%s cannot be read", file);
     return NULL;
@@ -191,7 +191,7 @@ json_t *eng_network_get(const char *root, const char *name, tote_err **err) {
     return NULL;
   tote_err *e = NULL;
   json_t *n = load(dir, deflt ? ENG_NET_DEFAULT : name, &e);
-  if (n || !deflt || e->errnum != ENOENT) {
+  if (n || !deflt || e == NULL || e->errnum != ENOENT) {
     if (n == NULL && err)
       *err = e;
     else

@@ -455,6 +455,8 @@ static int attach(const char *root, int cdir, json_t *c, json_t *live, int nsfd,
     if (r == 0)
       r = eng_nl_link(&nl, veth, &vi, NULL, err);
     if (r == 0)
+      r = eng_nl_port_hairpin(&nl, vi, err);
+    if (r == 0)
       r = eng_nl_link_up(&nl, vi, err);
   }
   if (nl.sock)

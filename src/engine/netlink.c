@@ -221,6 +221,23 @@ int eng_nl_veth_add(struct eng_nl *nl, const char *host_name, int master, int mt
   return 0;
 }
 
+int eng_nl_port_hairpin(struct eng_nl *nl, int index, tote_err **err) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct nlmsghdr *h = start(buf, nl, RTM_SETLINK, 0);
+  struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(h, sizeof *ifi);
+  ifi->ifi_family = AF_BRIDGE;
+  ifi->ifi_index = index;
+  struct nlattr *pi = mnl_attr_nest_start(h, IFLA_PROTINFO);
+  mnl_attr_put_u8(h, IFLA_BRPORT_MODE, 1);
+  mnl_attr_nest_end(h, pi);
+  int r = acked(nl, h);
+  if (r < 0) {
+    errno = -r;
+    return err_sys(err, "setting hairpin mode on bridge port %d", index);
+  }
+  return 0;
+}
+
 int eng_nl_default_route(struct eng_nl *nl, int index, uint32_t gw, tote_err **err) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nlmsghdr *h = start(buf, nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);

@@ -40,6 +40,10 @@ int eng_nl_addr_add(struct eng_nl *nl, int index, uint32_t ip, int prefix,
 int eng_nl_veth_add(struct eng_nl *nl, const char *host_name, int master, int mtu,
                     const char *peer_name, int netns_fd, const uint8_t mac[6],
                     struct tote_err **err);
+/* The bridge port index in hairpin mode: a frame may leave by the port it
+ * came in (a container reaching its own published port when br_netfilter
+ * bridges the DNAT'd frame instead of routing it). */
+int eng_nl_port_hairpin(struct eng_nl *nl, int index, struct tote_err **err);
 /* The default route via gw on link index. */
 int eng_nl_default_route(struct eng_nl *nl, int index, uint32_t gw, struct tote_err **err);
 /* The IPv4 routes of the main table with a destination (not the default

@@ -48,11 +48,13 @@ int eng_parse_publish(const char *s, struct eng_port **v, size_t *n, tote_err **
   /* from the right: CTR, then HOST, then HOSTIP (which has no ':' of its own) */
   char *parts[3] = {NULL, NULL, NULL};
   int np = 0;
-  for (char *p = copy, *c; np < 3; p = c + 1) {
+  for (char *p = copy;;) {
     parts[np++] = p;
-    if ((c = strchr(p, ':')) == NULL)
+    char *c = strchr(p, ':');
+    if (c == NULL || np == 3)
       break;
     *c = '\0';
+    p = c + 1;
   }
   if (np == 3 && strchr(parts[2], ':'))
     return err_set(err, 0, "-p \"%s\": IPv6 host addresses are not supported: " FORM, s);

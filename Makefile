@@ -13,7 +13,7 @@ CC       ?= gcc
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
 PKGS     := jansson libcap libseccomp
-IMG_PKGS := libcurl libarchive libcrypto
+IMG_PKGS := libcurl libarchive libcrypto libmnl libnftables
 WARN     := -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Werror=implicit-function-declaration
 BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS) $(IMG_PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS))

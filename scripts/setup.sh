@@ -11,6 +11,8 @@ PACKAGES=(
   libjansson-dev libseccomp-dev libcap-dev                     # runtime libraries
   libsystemd-dev                                               # sd-bus header (loaded only for --systemd-cgroup)
   libcurl4-openssl-dev libarchive-dev libssl-dev               # images: registry client, layers, sha256
+  libmnl-dev libnftables-dev                                   # networks: rtnetlink, NAT and ports
+  nftables curl                                                # tests: the host's rules, published ports
   libcmocka-dev bats bats-assert bats-support jq               # tests
   python3-jsonschema                                           # tests: OCI schema checks
   busybox-static                                               # the built-in image

@@ -14,6 +14,7 @@
 #include "engine/container.h"
 #include "engine/ctrlog.h"
 #include "engine/lifecycle.h"
+#include "engine/netattach.h"
 #include "image/images.h"
 #include "image/store.h"
 #include "runtime/runtime.h"
@@ -383,7 +384,19 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
       "RestartCount", (int)json_integer_value(json_object_get(c, "restart_count")), "Driver",
       "overlay", "Config", cfg, "HostConfig", "AutoRemove",
       json_is_true(json_object_get(c, "auto_remove")), "LogConfig", "Type", "json-file", "Config",
-      logcfg, "Mounts", "NetworkSettings", json_object());
+      logcfg, "Mounts", "NetworkSettings", eng_net_settings(c));
+  /* docker's NetworkMode: bridge for the default network, else its own word */
+  json_t *req = json_object_get(c, "network");
+  const char *mode = json_string_value(json_object_get(req, "mode"));
+  const char *net = json_string_value(json_object_get(req, "name"));
+  json_t *nm = mode == NULL                        ? json_string("none")
+               : strcmp(mode, "container") == 0    ? json_sprintf("container:%s",
+                                                               json_string_value(json_object_get(
+                                                                   req, "container")) ?: "")
+               : strcmp(mode, "bridge") != 0       ? json_string(mode)
+               : net && strcmp(net, "tote") != 0   ? json_string(net)
+                                                   : json_string("bridge");
+  json_object_set_new(json_object_get(out, "HostConfig"), "NetworkMode", nm);
   json_object_set_new(out, "Mounts", mounts_of(e, id));
   const char *policy = json_string_value(json_object_get(c, "restart_policy"));
   json_object_set_new(json_object_get(out, "HostConfig"), "RestartPolicy",

@@ -13,15 +13,16 @@
 #include "util/xalloc.h"
 
 static const struct tote_cmd *const commands[] = {
-    &tote_run_cmd,       &tote_exec_cmd,    &tote_ps_cmd,      &tote_rm_cmd,
-    &tote_start_cmd,     &tote_stop_cmd,    &tote_restart_cmd, &tote_kill_cmd,
-    &tote_wait_cmd,      &tote_logs_cmd,    &tote_attach_cmd,  &tote_inspect_cmd, &tote_top_cmd,
-    &tote_stats_cmd,     &tote_pause_cmd,   &tote_unpause_cmd, &tote_rename_cmd,
-    &tote_cp_cmd,        &tote_export_cmd,  &tote_container_cmd, &tote_volume_cmd, &tote_pull_cmd,
-    &tote_images_cmd,    &tote_rmi_cmd,     &tote_image_cmd,   &tote_tag_cmd,
-    &tote_history_cmd,   &tote_save_cmd,    &tote_load_cmd,    &tote_import_cmd,
-    &tote_login_cmd,     &tote_logout_cmd,  &tote_unshare_cmd,
-    &tote_system_cmd,    NULL,
+    &tote_run_cmd,     &tote_exec_cmd,      &tote_ps_cmd,      &tote_rm_cmd,
+    &tote_start_cmd,   &tote_stop_cmd,      &tote_restart_cmd, &tote_kill_cmd,
+    &tote_wait_cmd,    &tote_logs_cmd,      &tote_attach_cmd,  &tote_inspect_cmd,
+    &tote_top_cmd,     &tote_stats_cmd,     &tote_pause_cmd,   &tote_unpause_cmd,
+    &tote_rename_cmd,  &tote_cp_cmd,        &tote_export_cmd,  &tote_port_cmd,
+    &tote_container_cmd, &tote_volume_cmd,  &tote_network_cmd, &tote_system_cmd,
+    &tote_pull_cmd,    &tote_images_cmd,    &tote_rmi_cmd,     &tote_image_cmd,
+    &tote_tag_cmd,     &tote_history_cmd,   &tote_save_cmd,    &tote_load_cmd,
+    &tote_import_cmd,  &tote_login_cmd,     &tote_logout_cmd,  &tote_unshare_cmd,
+    NULL,
 };
 
 static const char *root;

@@ -26,6 +26,9 @@
 #include "util/rootless.h"
 #include "util/xalloc.h"
 
+static bool run_publish_all;
+static const char *run_network, *run_ip;
+static struct strlist run_publish, run_dns, run_dns_search, run_dns_option;
 static bool run_rm, run_detach, run_interactive, run_tty, run_privileged, run_read_only,
     run_init;
 static const char *run_name, *run_workdir, *run_user, *run_entrypoint, *run_hostname,
@@ -78,6 +81,20 @@ static const struct cli_opt run_opts[] = {
     {"init", 0, OPT_BOOL, &run_init, "run tote-init as pid 1: it forwards signals and reaps "
                                      "zombies", NULL},
     {"add-host", 0, OPT_STRING_LIST, &run_add_host, "a HOST:IP line in /etc/hosts", "HOST:IP"},
+    {"network", 0, OPT_STRING, &run_network,
+     "bridge (the default network, tote), none, host, container:NAME, or a network's name",
+     "NETWORK"},
+    {"net", 0, OPT_STRING, &run_network, "the same as --network", "NETWORK"},
+    {"ip", 0, OPT_STRING, &run_ip, "the container's IPv4 address on its network", "ADDRESS"},
+    {"publish", 'p', OPT_STRING_LIST, &run_publish,
+     "publish a port: [HOSTIP:][HOSTPORT:]PORT[/tcp|udp], ranges as 8080-8081:80-81", "PORT"},
+    {"publish-all", 'P', OPT_BOOL, &run_publish_all,
+     "publish each of the image's exposed ports on a free host port", NULL},
+    {"dns", 0, OPT_STRING_LIST, &run_dns, "a name server for /etc/resolv.conf (repeatable)",
+     "IP"},
+    {"dns-search", 0, OPT_STRING_LIST, &run_dns_search, "a search domain (repeatable)", "DOMAIN"},
+    {"dns-option", 0, OPT_STRING_LIST, &run_dns_option, "a resolv.conf option (repeatable)",
+     "OPTION"},
     {"stop-signal", 0, OPT_STRING, &run_stop_signal, "what tote stop sends first (default: the "
      "image's StopSignal, or SIGTERM)", "SIGNAL"},
     {"stop-timeout", 0, OPT_STRING, &run_stop_timeout,
@@ -225,6 +242,15 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
       .pull = run_pull,
       .labels = run_label.items,
       .nlabels = run_label.n,
+      .net = {
+          .network = run_network,
+          .ip = run_ip,
+          .publish = {run_publish.items, run_publish.n},
+          .publish_all = run_publish_all,
+          .dns = {run_dns.items, run_dns.n},
+          .dns_search = {run_dns_search.items, run_dns_search.n},
+          .dns_options = {run_dns_option.items, run_dns_option.n},
+      },
       .host = {
           .memory = run_memory,
           .memory_swap = run_memory_swap,

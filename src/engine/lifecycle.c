@@ -14,6 +14,7 @@
 
 #include "engine/container.h"
 #include "engine/monitor.h"
+#include "engine/netattach.h"
 #include "engine/run.h"
 #include "runtime/runtime.h"
 #include "util/err.h"
@@ -61,6 +62,7 @@ static json_t *clean_up_lost(const struct eng_ctx *e, const char *id, int lockfd
     return c;
   eng_rt_forget(e->state_root, id); /* its processes killed, its cgroup gone */
   eng_unmount_rootfs(c);
+  eng_net_down(e->root, c);
   int code = lockfd >= 0 ? lock_code(lockfd) : -1;
   char now[64];
   rfc3339_now(now, sizeof now);

@@ -26,6 +26,7 @@
 #include "engine/container.h"
 #include "engine/ctrlog.h"
 #include "engine/lifecycle.h"
+#include "engine/netattach.h"
 #include "engine/run.h"
 #include "runtime/runtime.h"
 #include "runtime/spawn.h"
@@ -235,6 +236,17 @@ static int start_container(struct mon *m, tote_err **err) {
   return 0;
 }
 
+/* The container's network, made before the runtime creates it (kept
+ * across --restart's re-creates). */
+static int net_up(struct mon *m, tote_err **err) {
+  json_t *c = eng_load(m->cdir, m->o->id);
+  if (c == NULL)
+    return err_set(err, 0, "containers/%s/container.json is gone", m->o->id);
+  int r = eng_net_up(m->o->root, m->cdir, c, err);
+  json_decref(c);
+  return r;
+}
+
 /* The record says the container runs: its pid and ours. */
 static int record_running(struct mon *m, tote_err **err) {
   json_t *c = eng_load(m->cdir, m->o->id);
@@ -259,10 +271,15 @@ static int record_running(struct mon *m, tote_err **err) {
  * that never ran), one started again stays as it was. */
 static void fail(struct mon *m, int r, tote_err *err) {
   json_t *c = m->locked ? eng_load(m->cdir, m->o->id) : NULL;
-  if (c && !m->o->keep_on_failure)
+  if (c && !m->o->keep_on_failure) {
     eng_discard(m->o->root, m->cdir, c, true);
-  else if (c)
+  } else if (c) {
     eng_unmount_rootfs(c);
+    eng_net_down(m->o->root, c);
+    tote_err *e = NULL;
+    if (eng_save(m->cdir, c, &e) < 0)
+      err_free(&e);
+  }
   json_decref(c);
   report(m->status_fd, "error %c %d %s\n", r == ENG_RUNTIME_FAILED ? 'R' : 'E',
          err ? err->errnum : 0, err && err->msg ? err->msg : "the monitor failed");
@@ -378,6 +395,7 @@ static void finish(struct mon *m, int code) {
   json_t *c = eng_load(m->cdir, m->o->id);
   if (c) {
     eng_unmount_rootfs(c);
+    eng_net_down(m->o->root, c);
     char now[64];
     rfc3339_now(now, sizeof now);
     json_object_set_new(c, "state", json_string("exited"));
@@ -507,6 +525,8 @@ static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_f
   int r = become_monitor(&m, &err);
   if (r == 0)
     r = open_container(&m, &err);
+  if (r == 0)
+    r = net_up(&m, &err);
   if (r == 0)
     r = start_container(&m, &err);
   if (r == 0)

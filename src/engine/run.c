@@ -17,6 +17,7 @@
 
 #include "engine/container.h"
 #include "engine/hostconfig.h"
+#include "engine/netattach.h"
 #include "engine/user.h"
 #include "engine/volume.h"
 #include "image/images.h"
@@ -135,6 +136,7 @@ void eng_unmount_rootfs(json_t *c) {
 void eng_discard(const char *root, int cdir, json_t *c, bool volumes) {
   const char *id = json_string_value(json_object_get(c, "id"));
   eng_unmount_rootfs(c);
+  eng_net_down(root, c);
   if (volumes) {
     _cleanup_free_ char *path = xasprintf("%s/config.json", id);
     _cleanup_free_ char *text = read_file_at(cdir, path, NULL, NULL);
@@ -397,6 +399,7 @@ json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
   char id[65];
   eng_new_id(id);
   _cleanup_free_ char *given = own_dir ? realpath(o->rootfs, NULL) : NULL;
+  _cleanup_free_ char *base = xasprintf("%s/containers/%s", o->root, id);
   _cleanup_free_ char *rootfs = given ? xstrdup(given)
                                       : xasprintf("%s/containers/%s/rootfs", o->root, id);
   json_t *c = new_record(o, img, id, rootfs, lower);
@@ -426,6 +429,12 @@ json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
   json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, dfd, id, c, err) : NULL;
   if (rc == 0 && spec == NULL)
     rc = -1;
+  if (rc == 0) {
+    struct eng_net_ctx nctx = {.root = o->root, .state_root = o->state_root, .cdir = cdir,
+                               .dfd = dfd, .dfd_path = base,
+                               .image_config = json_object_get(img, "config")};
+    rc = eng_net_prepare(&nctx, &o->net, spec, c, err);
+  }
   if (rc == 0) {
     json_object_set(c, "command", json_object_get(json_object_get(spec, "process"), "args"));
     _cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2));

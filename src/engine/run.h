@@ -10,7 +10,7 @@
  * of the image's layers (ROOT/layers) with the container's own upper and
  * work directories.  The defaults are docker's: its 14 capabilities,
  * masked and read-only /proc paths, new namespaces; the network namespace
- * has only a loopback (networks come with the networking work). */
+ * is the engine's, made when the container starts (netattach.h). */
 #ifndef TOTE_ENGINE_RUN_H
 #define TOTE_ENGINE_RUN_H
 
@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "engine/hostconfig.h"
+#include "engine/netattach.h"
 
 struct tote_err;
 
@@ -48,6 +49,7 @@ struct eng_run_opts {
   const char **labels;    /* --label KEY[=VALUE] */
   int nlabels;
   long long log_max_size; /* --log-opt max-size: the cap of ctr.log (0: the default) */
+  struct eng_net_request net; /* --network, --ip, -p, -P, --dns... (netattach.h) */
 };
 
 /* Make the container: its record (container.json, state "created", with

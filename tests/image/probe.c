@@ -18,6 +18,10 @@
  *                       one byte (the CVE-2019-5736 attack pattern; the tests
  *                       aim it at a throwaway copy of the runtime).  Reports
  *                       {"stage","target","errno","write_errno"}.
+ *   probe udp-echo PORT
+ *                       answer each UDP datagram to PORT with "udp-ok "
+ *                       and the datagram (busybox's nc here has no -u),
+ *                       for ever.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -29,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -641,6 +648,28 @@ static int usage(void)
 	return 2;
 }
 
+static int cmd_udp_echo(const char *port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port))};
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		perror("udp-echo");
+		return 1;
+	}
+	for (;;) {
+		char in[512], out[600];
+		struct sockaddr_in from;
+		socklen_t len = sizeof from;
+		ssize_t n = recvfrom(fd, in, sizeof in, 0, (struct sockaddr *)&from, &len);
+
+		if (n < 0)
+			continue;
+		int m = snprintf(out, sizeof out, "udp-ok %.*s", (int)n, in);
+		sendto(fd, out, (size_t)m, 0, (struct sockaddr *)&from, len);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "json";
@@ -654,5 +683,7 @@ int main(int argc, char **argv)
 		return cmd_open(argv[2], O_RDONLY);
 	if (strcmp(cmd, "hold-exe") == 0 && argc > 3)
 		return cmd_hold_exe(argv[2], argv[3]);
+	if (strcmp(cmd, "udp-echo") == 0 && argc > 2)
+		return cmd_udp_echo(argv[2]);
 	return usage();
 }

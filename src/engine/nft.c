@@ -1,0 +1,107 @@
+/* nft.c - tote's nftables table (see nft.h). */
+#include "engine/nft.h"
+
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define T "ip " ENG_NFT_TABLE
+
+int eng_nft_run(const char *cmds, tote_err **err) {
+  struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+  if (ctx == NULL)
+    return err_set(err, 0, "nftables: cannot make a context");
+  nft_ctx_buffer_output(ctx);
+  nft_ctx_buffer_error(ctx);
+  int r = nft_run_cmd_from_buffer(ctx, cmds);
+  if (r != 0) {
+    const char *e = nft_ctx_get_error_buffer(ctx);
+    size_t len = e ? strcspn(e, "\n") : 0;
+    err_set(err, 0, "nftables: %.*s", (int)len, len ? e : "the commands failed");
+    log_debug("nft commands that failed:\n%s", cmds);
+  }
+  nft_ctx_free(ctx);
+  return r != 0 ? -1 : 0;
+}
+
+int eng_nft_table(tote_err **err) {
+  static const char table[] =
+      "add table " T "\n"
+      "add set " T " nets { type ipv4_addr; flags interval; }\n"
+      "add set " T " internal { type ipv4_addr; flags interval; }\n"
+      "add map " T " ports { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
+      "add map " T " hostports { type ipv4_addr . inet_proto . inet_service : "
+      "ipv4_addr . inet_service; }\n"
+      "add chain " T " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+      "add chain " T " output { type nat hook output priority -100; policy accept; }\n"
+      "add chain " T " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+      "add chain " T " forward { type filter hook forward priority filter; policy accept; }\n"
+      "flush chain " T " prerouting\n"
+      "flush chain " T " output\n"
+      "flush chain " T " postrouting\n"
+      "flush chain " T " forward\n"
+      "add rule " T " prerouting dnat ip to ip daddr . meta l4proto . th dport map @hostports\n"
+      "add rule " T " prerouting fib daddr type local dnat ip to meta l4proto . th dport map @ports\n"
+      "add rule " T " output dnat ip to ip daddr . meta l4proto . th dport map @hostports\n"
+      "add rule " T " output fib daddr type local dnat ip to meta l4proto . th dport map @ports\n"
+      "add rule " T " postrouting ip saddr @nets ip daddr != @nets masquerade\n"
+      "add rule " T " postrouting ct status dnat ip saddr @nets masquerade\n"
+      "add rule " T " postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n"
+      "add rule " T " forward ip saddr @internal drop\n"
+      "add rule " T " forward ip daddr @internal drop\n";
+  return eng_nft_run(table, err);
+}
+
+void eng_nft_table_delete(void) {
+  tote_err *err = NULL;
+  if (eng_nft_run("delete table " T "\n", &err) < 0)
+    err_free(&err); /* not there */
+}
+
+int eng_nft_subnet(bool add, const struct eng_subnet *s, bool internal, tote_err **err) {
+  _cleanup_free_ char *sn = eng_subnet_format(s);
+  _cleanup_free_ char *cmd = xasprintf("%s element " T " %s { %s }\n", add ? "add" : "delete",
+                                       internal ? "internal" : "nets", sn);
+  return eng_nft_run(cmd, err);
+}
+
+static char *element(bool add, uint32_t ip, const struct eng_port *p) {
+  char hip[ENG_IP_LEN], cip[ENG_IP_LEN];
+  eng_ip_format(p->host_ip, hip);
+  eng_ip_format(ip, cip);
+  _cleanup_free_ char *key = p->host_ip ? xasprintf("%s . %s . %u", hip, p->proto, p->host_port)
+                                        : xasprintf("%s . %u", p->proto, p->host_port);
+  _cleanup_free_ char *value = add ? xasprintf(" : %s . %u", cip, p->ctr_port) : xstrdup("");
+  return xasprintf("%s element " T " %s { %s%s }\n", add ? "add" : "delete",
+                   p->host_ip ? "hostports" : "ports", key, value);
+}
+
+int eng_nft_ports(bool add, uint32_t ip, const struct eng_port *p, size_t n, tote_err **err) {
+  if (n == 0)
+    return 0;
+  char *cmds = xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *e = element(add, ip, &p[i]);
+    char *next = xasprintf("%s%s", cmds, e);
+    free(cmds);
+    cmds = next;
+  }
+  int r = eng_nft_run(cmds, err);
+  free(cmds);
+  if (r == 0 || add)
+    return r;
+  /* a delete of what is gone fails the whole transaction: one by one */
+  err_free(err);
+  for (size_t i = 0; i < n; i++) {
+    _cleanup_free_ char *e = element(false, ip, &p[i]);
+    tote_err *ignored = NULL;
+    if (eng_nft_run(e, &ignored) < 0)
+      err_free(&ignored);
+  }
+  return 0;
+}

@@ -41,7 +41,7 @@ start_bg() {
 	start_bg -m 64m
 	run -0 tote stats --no-stream
 	assert_line --index 0 --regexp '^CONTAINER ID +NAME +CPU % +MEM USAGE / LIMIT +MEM % +NET I/O +BLOCK I/O +PIDS$'
-	assert_line --index 1 --regexp '^[0-9a-f]{12} +bg +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB +[0-9.]+% +0B / 0B +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +2$'
+	assert_line --index 1 --regexp '^[0-9a-f]{12} +bg +[0-9.]+% +[0-9.]+[KMG]?i?B / 64MiB +[0-9.]+% +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +[0-9.]+[kMG]?B / [0-9.]+[kMG]?B +2$'
 	[ "${#lines[@]}" -eq 2 ]
 	run -0 tote stats --no-stream --no-trunc bg
 	assert_line --index 1 --regexp '^[0-9a-f]{64} +bg '

@@ -38,11 +38,14 @@ field() {
 	mon=$(field bg monitor_pid)
 	[ "$(ps -o sid= -p "$mon" | tr -d ' ')" = "$mon" ]
 	# no fd but its own: /dev/null, its pipes and signalfd, the containers
-	# directory and its own, its lock and its log; no store lock
+	# directory and its own, its lock and its log, the one socket tote
+	# attach connects to; no store lock
 	run -0 bash -c "readlink /proc/$mon/fd/* | sort -u"
 	assert_output "$(printf '%s\n' /dev/null "$STORE/containers" "$STORE/containers/$id" \
 		"$STORE/containers/$id/ctr.log" "$STORE/containers/$id/monitor.lock" \
-		anon_inode:[signalfd] | sort -u; readlink /proc/$mon/fd/* | grep '^pipe:' | sort -u)"
+		anon_inode:[signalfd] | sort -u; readlink /proc/$mon/fd/* | grep -E '^(pipe|socket):' | sort -u)"
+	[ "$(readlink /proc/$mon/fd/* | grep -c '^socket:')" -eq 1 ]
+	[ -S "$STORE/containers/$id/attach.sock" ]
 	refute_output --partial store.lock
 	[ "$(field bg state)" = running ]
 	[ -d "/proc/$(field bg pid)" ]

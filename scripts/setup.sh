@@ -43,9 +43,10 @@ make -j"$(nproc)" all
 make image
 
 # The demo: the built-in busybox image, imported into a store of its own
-# (build/demo-store, so that the machine's /var/lib/tote is left alone),
-# run once by the engine and removed with --rm.
+# (build/demo-store, so that the machine's /var/lib/tote is left alone) as
+# busybox, run once by the engine (no network needed) and removed with
+# --rm: its own host name, its own processes, its own root.
 demo=build/demo-store
-tar -C build/rootfs -c . | build/tote --root "$demo" import - tote/busybox:demo >/dev/null
-build/tote --root "$demo" run --rm --name "tote-demo-$$" tote/busybox:demo \
-  sh -c 'echo "hello from $(hostname): $(busybox | head -1)"'
+tar -C build/rootfs -c . | build/tote --root "$demo" import - busybox >/dev/null
+build/tote --root "$demo" run --rm --network none busybox \
+  sh -c 'echo "hello from $(hostname), $(busybox | head -1 | cut -d" " -f1-2)"; echo "processes:"; ps -o pid,comm; echo root: $(ls /)'

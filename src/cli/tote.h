@@ -4,6 +4,7 @@
 #define TOTE_CLI_TOTE_H
 
 #include "cli/cli_opts.h"
+#include "engine/run.h"
 
 struct tote_err;
 
@@ -13,7 +14,7 @@ struct tote_err;
 enum { TOTE_EXIT_OK = 0, TOTE_EXIT_FAILED = 1, TOTE_EXIT_ERROR = 125 };
 
 /* The runtime's state root of the engine's containers. */
-#define TOTE_STATE_ROOT "/run/tote"
+#define TOTE_STATE_ROOT ENG_STATE_ROOT
 
 struct tote_ctx {
   const char *root; /* the store: /var/lib/tote, or $XDG_DATA_HOME/tote */

@@ -191,6 +191,7 @@ int tote_prune_containers(const struct tote_ctx *ctx, tote_err **err) {
   _cleanup_close_ int dir = tote_engine(ctx, &e, err);
   if (dir < 0)
     return -1;
+  eng_sweep_leftovers(&e);
   json_t *all = eng_list(dir);
   size_t k;
   json_t *c;

@@ -427,6 +427,17 @@ static const struct cli_opt rm_opts[] = {
 /* rm -f of a running container: killed, and its monitor's clean-up waited
  * for; NULL when that removed it (--rm). */
 static json_t *kill_first(const struct eng_ctx *e, json_t *c, tote_err **err) {
+  if (strcmp(json_string_value(json_object_get(c, "state")) ?: "", "broken") == 0) {
+    /* no record to go by: the runtime's container killed by id, its monitor
+     * waited for (it cannot record the exit without one) */
+    struct rt_context rt = {.root = e->state_root};
+    tote_err *ignored = NULL;
+    if (rt_kill(&rt, json_string_value(json_object_get(c, "id")), SIGKILL, true, &ignored) < 0)
+      err_free(&ignored);
+    int code;
+    eng_wait_exit(e, json_string_value(json_object_get(c, "id")), 10000, &code);
+    return c;
+  }
   if (!eng_running(c))
     return c;
   tote_err *ignored = NULL;

@@ -2,6 +2,7 @@
  * under a monitor (see lifecycle.h). */
 #include "engine/lifecycle.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +19,10 @@
 #include "engine/netattach.h"
 #include "engine/run.h"
 #include "runtime/runtime.h"
+#include "image/images.h"
+#include "image/store.h"
 #include "util/err.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/signame.h"
 #include "util/xalloc.h"
@@ -206,7 +211,8 @@ int eng_remove(const struct eng_ctx *e, json_t *c, bool volumes, tote_err **err)
     if (fd >= 0)
       close(fd);
     return err_set(err, 0, "container %s is running: stop it first (tote stop), or remove it "
-                           "with tote rm -f", json_string_value(json_object_get(c, "name")));
+                           "with tote rm -f",
+                   json_string_value(json_object_get(c, "name")) ?: id);
   }
   eng_discard(e->root, e->cdir, c, volumes);
   if (fd >= 0)
@@ -222,4 +228,38 @@ int eng_rootfs_ready(const struct eng_ctx *e, json_t *c, bool *mounted, tote_err
     return -1;
   *mounted = json_object_get(c, "lower") != NULL; /* --rootfs containers mount nothing */
   return 0;
+}
+
+void eng_sweep_leftovers(const struct eng_ctx *e) {
+  DIR *d = dir_open_at(e->cdir);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  for (struct dirent *de; d && (de = readdir(d));) {
+    struct stat st;
+    if (strncmp(de->d_name, ".new-", 5) == 0 &&
+        fstatat(e->cdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        now.tv_sec - st.st_mtim.tv_sec > 60) /* older than any run still making it */
+      remove_tree_at(e->cdir, de->d_name);
+  }
+  if (d)
+    closedir(d);
+  /* holds of containers that were never made: a run killed before its record */
+  struct img_store s;
+  if (img_store_open(e->root, &s, NULL) < 0)
+    return;
+  json_t *held = img_holds(&s);
+  const char *image;
+  json_t *holders;
+  json_object_foreach(held, image, holders) {
+    size_t i;
+    json_t *h;
+    json_array_foreach(holders, i, h) {
+      const char *id = json_string_value(h);
+      _cleanup_free_ char *tmp = xasprintf(".new-%s", id);
+      if (faccessat(e->cdir, id, F_OK, 0) < 0 && faccessat(e->cdir, tmp, F_OK, 0) < 0)
+        img_release(&s, id);
+    }
+  }
+  json_decref(held);
+  img_store_close(&s);
 }

@@ -53,4 +53,9 @@ int eng_remove(const struct eng_ctx *e, json_t *c, bool volumes, struct tote_err
  * now and *mounted says so (eng_unmount_rootfs after). */
 int eng_rootfs_ready(const struct eng_ctx *e, json_t *c, bool *mounted, struct tote_err **err);
 
+/* What killed commands left: containers half made (a .new-<id> directory
+ * older than a minute) and image holds of containers that were never made.
+ * For container prune and system prune. */
+void eng_sweep_leftovers(const struct eng_ctx *e);
+
 #endif

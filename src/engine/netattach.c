@@ -616,3 +616,22 @@ json_t *eng_net_settings(json_t *c) {
                    "IPPrefixLen", prefix, "MacAddress", mac, "Ports", ports, "Networks", nets,
                    "SandboxKey", str(live, "netns") ?: "");
 }
+
+void eng_net_forget(const char *state_root, const char *id) {
+  tote_err *err = NULL;
+  _cleanup_close_ int lock = eng_ipam_lock(state_root, &err);
+  err_free(&err);
+  /* the namespace gone, its end of the veth pair goes, and the host's end with it */
+  _cleanup_free_ char *ns = xasprintf("%s/netns/%s", state_root, id);
+  eng_netns_remove(ns);
+  json_t *st = eng_ipam_load(state_root, &err);
+  err_free(&err);
+  if (st) {
+    eng_ipam_release(st, id);
+    if (eng_ipam_save(state_root, st, &err) < 0) {
+      log_warn("%s", err->msg);
+      err_free(&err);
+    }
+    json_decref(st);
+  }
+}

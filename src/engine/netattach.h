@@ -71,4 +71,9 @@ json_t *eng_net_port_lines(json_t *c);
 /* docker's NetworkSettings for tote inspect. */
 json_t *eng_net_settings(json_t *c);
 
+/* For a container whose record is gone or unreadable: what its id alone
+ * tells (its namespace, so its veth pair too, and its address).  Its
+ * published ports stay in tote's nft table until the table is remade. */
+void eng_net_forget(const char *state_root, const char *id);
+
 #endif

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "engine/container.h"
+#include "engine/ipam.h"
 #include "engine/netlink.h"
+#include "engine/run.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -137,7 +139,9 @@ static struct eng_subnet *used_subnets(int dir, size_t *n, tote_err **err) {
   return routes;
 }
 
-static json_t *make(int dir, const struct eng_net_create_opts *o, const char *bridge,
+/* adopt: o->subnet is the one the bridge has already (another store's
+ * default network): its route is no overlap. */
+static json_t *make(int dir, const struct eng_net_create_opts *o, const char *bridge, bool adopt,
                     tote_err **err) {
   struct eng_subnet sn;
   size_t nused = 0;
@@ -147,7 +151,7 @@ static json_t *make(int dir, const struct eng_net_create_opts *o, const char *br
   if (o->subnet) {
     if (eng_subnet_parse(o->subnet, "--subnet", &sn, err) < 0)
       return NULL;
-    for (size_t i = 0; i < nused; i++)
+    for (size_t i = 0; i < nused && !adopt; i++)
       if (eng_subnet_overlap(&sn, &used[i])) {
         _cleanup_free_ char *other = eng_subnet_format(&used[i]);
         err_set(err, 0, "--subnet %s overlaps %s, a route of the host or another network's "
@@ -199,8 +203,16 @@ json_t *eng_network_get(const char *root, const char *name, tote_err **err) {
     return n;
   }
   err_free(&e);
-  struct eng_net_create_opts o = {.name = ENG_NET_DEFAULT};
-  return make(dir, &o, ENG_NET_DEFAULT_BRIDGE, err);
+  /* one bridge, one subnet: while tote0 serves another store's containers,
+   * this store's default network is that subnet too */
+  json_t *st = eng_ipam_load(ENG_STATE_ROOT, NULL);
+  json_t *br = json_object_get(json_object_get(st, "bridges"), ENG_NET_DEFAULT_BRIDGE);
+  struct eng_net_create_opts o = {
+      .name = ENG_NET_DEFAULT, .subnet = json_string_value(json_object_get(br, "subnet")),
+      .gateway = json_string_value(json_object_get(br, "gateway"))};
+  json_t *made = make(dir, &o, ENG_NET_DEFAULT_BRIDGE, o.subnet != NULL, err);
+  json_decref(st);
+  return made;
 }
 
 static int check_name(const char *name, tote_err **err) {
@@ -226,7 +238,7 @@ int eng_network_create(const char *root, const struct eng_net_create_opts *o, js
   if (faccessat(dir, file, F_OK, 0) == 0)
     return err_set(err, 0, "network %s exists already: remove it first (tote network rm), or "
                    "choose another name", o->name);
-  json_t *n = make(dir, o, NULL, err);
+  json_t *n = make(dir, o, NULL, false, err);
   if (n == NULL)
     return -1;
   if (out)

@@ -137,6 +137,12 @@ void eng_discard(const char *root, int cdir, json_t *c, bool volumes) {
   const char *id = json_string_value(json_object_get(c, "id"));
   eng_unmount_rootfs(c);
   eng_net_down(root, c);
+  if (json_object_get(c, "rootfs") == NULL) { /* a record lost: what its id tells */
+    _cleanup_free_ char *rootfs = xasprintf("%s/containers/%s/rootfs", root, id);
+    if (umount2(rootfs, 0) < 0 && errno != EINVAL && errno != ENOENT)
+      umount2(rootfs, MNT_DETACH);
+    eng_net_forget(ENG_STATE_ROOT, id);
+  }
   if (volumes) {
     _cleanup_free_ char *path = xasprintf("%s/config.json", id);
     _cleanup_free_ char *text = read_file_at(cdir, path, NULL, NULL);
@@ -316,14 +322,25 @@ static json_t *labels(json_t *img, const struct eng_run_opts *o) {
 }
 
 /* The container's directory: upper/, work/ and rootfs/ in it. */
-static int make_dir(int cdir, const char *id, tote_err **err) {
-  if (mkdirat(cdir, id, 0700) < 0)
-    return err_sys(err, "creating containers/%s", id);
-  _cleanup_close_ int dfd = openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
-      mkdirat(dfd, "rootfs", 0755) < 0)
-    return err_sys(err, "preparing containers/%s", id);
-  return 0;
+/* The container's directory with its record in it, made under a dot name
+ * and renamed into place: a listing never meets a directory without its
+ * record (listings skip dot names). */
+static int make_dir(int cdir, json_t *c, tote_err **err) {
+  const char *id = json_string_value(json_object_get(c, "id"));
+  _cleanup_free_ char *tmp = xasprintf(".new-%s", id);
+  if (mkdirat(cdir, tmp, 0700) < 0)
+    return err_sys(err, "creating containers/%s", tmp);
+  _cleanup_close_ int dfd = openat(cdir, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_free_ char *text = json_dumps(c, JSON_INDENT(2));
+  int r = dfd < 0 || mkdirat(dfd, "upper", 0755) < 0 || mkdirat(dfd, "work", 0700) < 0 ||
+                  mkdirat(dfd, "rootfs", 0755) < 0
+              ? err_sys(err, "preparing containers/%s", tmp)
+              : write_file_at(dfd, "container.json", text, strlen(text), 0600, err);
+  if (r == 0 && (fsync(dfd) < 0 || renameat(cdir, tmp, cdir, id) < 0))
+    r = err_sys(err, "creating containers/%s", id);
+  if (r < 0)
+    remove_tree_at(cdir, tmp);
+  return r;
 }
 
 /* --rootfs ARCHIVE: unpacked into the container's rootfs/. */
@@ -412,9 +429,7 @@ json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
     rc = err_sys(err, "locking %s/containers", o->root);
   if (rc == 0)
     rc = eng_check_name(cdir, o->name, err);
-  bool made = rc == 0 && (rc = make_dir(cdir, id, err)) == 0;
-  if (rc == 0)
-    rc = eng_save(cdir, c, err);
+  bool made = rc == 0 && (rc = make_dir(cdir, c, err)) == 0;
   flock(cdir, LOCK_UN);
   if (rc == 0)
     rc = eng_mount_rootfs(o->root, c, err);

@@ -72,4 +72,7 @@ void eng_discard(const char *root, int cdir, json_t *c, bool volumes);
  * EACCES for one not executable (docker's 127 and 126). */
 #define ENG_RUNTIME_FAILED (-2)
 
+/* The runtime's state of the engine's containers, as root. */
+#define ENG_STATE_ROOT "/run/tote"
+
 #endif

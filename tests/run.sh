@@ -79,10 +79,12 @@ run_unit() {
 
 # --- (b) bats integration tests ----------------------------------------------
 
-# Suites that compare the host's whole network state before and after (its
-# links, addresses, nft rules): they run alone, after the others, since
-# containers of the other suites come and go on the same host meanwhile.
-SERIAL_FILES="tests/integration/network.bats"
+# Suites that run alone, after the others: network.bats compares the host's
+# whole network state before and after (its links, addresses, nft rules),
+# while containers of the other suites come and go on the same host;
+# tote_tty.bats types keys into ptys, and under the full parallel load a ^C
+# was seen to go unanswered (an open question: docs/testing.md).
+SERIAL_FILES="tests/integration/network.bats tests/integration/tote_tty.bats"
 
 # Split the .bats files (but SERIAL_FILES) into $1 groups of about equal
 # size (a proxy for their run time), one line of files per group.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "runtime/config.h"
+#include "runtime/seccomp_cache.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/unixsock.h"
@@ -126,8 +127,9 @@ static int build(scmp_filter_ctx ctx, const struct rt_seccomp *s, tote_err **err
   return add_rules(ctx, s, err);
 }
 
-int seccomp_compile(const struct rt_seccomp *s, struct seccomp_prog *out, tote_err **err) {
-  memset(out, 0, sizeof *out);
+/* The program for s, compiled by libseccomp (and kept in the cache). */
+static int compile(const struct rt_seccomp *s, const char *key, struct seccomp_prog *out,
+                   tote_err **err) {
   scmp_filter_ctx ctx = seccomp_init(scmp_action(s->default_action, s->default_errno));
   if (ctx == NULL)
     return err_set(err, EINVAL, "linux.seccomp: libseccomp cannot make a filter with "
@@ -136,7 +138,15 @@ int seccomp_compile(const struct rt_seccomp *s, struct seccomp_prog *out, tote_e
   if (r == 0)
     r = export_prog(ctx, out, err);
   seccomp_release(ctx);
-  if (r < 0)
+  if (r == 0)
+    seccomp_cache_put(key, out->insns, out->len);
+  return r;
+}
+
+int seccomp_compile(const struct rt_seccomp *s, struct seccomp_prog *out, tote_err **err) {
+  memset(out, 0, sizeof *out);
+  _cleanup_free_ char *key = seccomp_cache_key(s);
+  if (seccomp_cache_get(key, &out->insns, &out->len) < 0 && compile(s, key, out, err) < 0)
     return -1;
   out->notify = s->notify;
   out->flags = s->flags;

@@ -802,3 +802,32 @@ check_agent_state() {
 	# what the kernel supports is a subset of what tote knows
 	[ "$(jq '.linux.seccomp | (.supportedFlags - .knownFlags) | length' <<<"$f")" = 0 ]
 }
+
+@test "a compiled filter is kept and used again only for the same profile; a kept file that does not match is not used" {
+	is_runc && skip "tote-oci's own cache of compiled filters"
+	block_mkdir SCMP_ACT_ERRNO
+	set_args sh -c "$MKDIR_SH"
+	run run_foreground "$ID"
+	assert_line --partial "Operation not permitted"
+	# the profile's file: root's alone, naming what it was made from
+	local f
+	f=$(grep -la '^rule [0-9]* [0-9]* mkdir mkdirat$' /run/tote-seccomp/* | head -1)
+	[ -n "$f" ]
+	[ "$(stat -c '%u %a' "$f")" = "0 600" ]
+	# a profile that blocks something else gets a program of its own: mkdir works there
+	update_config '.linux.seccomp.syscalls[0].names = ["chdir"]'
+	run run_foreground "$ID"
+	refute_line --partial "Operation not permitted"
+	assert_line "mkdir=0"
+	local g
+	g=$(grep -la '^rule [0-9]* [0-9]* chdir$' /run/tote-seccomp/* | head -1)
+	[ -n "$g" ] && [ "$g" != "$f" ]
+	# a kept file whose description is not the profile's is not used: the
+	# mkdir profile's file overwritten by the chdir one's, mkdir is still refused
+	cp "$f" "$BATS_TEST_TMPDIR/kept"
+	cp "$g" "$f"
+	update_config '.linux.seccomp.syscalls[0].names = ["mkdir", "mkdirat"]'
+	run run_foreground "$ID"
+	assert_line --partial "Operation not permitted"
+	cp "$BATS_TEST_TMPDIR/kept" "$f"
+}

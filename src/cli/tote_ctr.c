@@ -14,6 +14,7 @@
 #include "engine/container.h"
 #include "engine/ctrlog.h"
 #include "engine/lifecycle.h"
+#include "engine/monitor.h"
 #include "engine/netattach.h"
 #include "image/images.h"
 #include "image/store.h"
@@ -57,10 +58,36 @@ static int each(const struct tote_ctx *ctx, int argc, char **argv, ctr_fn fn, to
 
 /* ---- start ---- */
 
+static bool start_attach, start_stdin;
+static const struct cli_opt start_opts[] = {
+    {"attach", 'a', OPT_BOOL, &start_attach,
+     "stay attached: its output, our signals, exit with its status", NULL},
+    {"interactive", 'i', OPT_BOOL, &start_stdin, "with -a: our stdin to it (a -i container)",
+     NULL},
+    {NULL},
+};
+
 static int start_one(const struct eng_ctx *e, const char *arg, json_t *c, char **out,
                      tote_err **err) {
   (void)arg, (void)out;
-  return eng_start(e, c, err) < 0 ? -1 : 0;
+  return eng_start(e, c, NULL, err) < 0 ? -1 : 0;
+}
+
+/* start -a: one container, attached as tote run is. */
+static int start_attached(const struct tote_ctx *ctx, const char *arg, tote_err **err) {
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
+  if (dir < 0)
+    return -1;
+  _cleanup_close_ int sigfd = eng_monitor_block_signals(err);
+  json_t *c = sigfd < 0 ? NULL : eng_find_synced(&e, arg, err);
+  if (c == NULL)
+    return -1;
+  int code = 0;
+  struct eng_start_attach a = {.stdin = start_stdin, .sigfd = sigfd, .exit_code = &code};
+  int r = eng_start(&e, c, &a, err);
+  json_decref(c);
+  return r < 0 ? tote_start_failed(r, err) : code;
 }
 
 static int do_start(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
@@ -69,12 +96,19 @@ static int do_start(const struct tote_ctx *ctx, int argc, char **argv, tote_err 
     return -1;
   if (geteuid() != 0)
     return err_set(err, 0, "tote start as a user (rootless) is not supported yet: run it as root");
+  if (start_stdin && !start_attach)
+    return err_set(err, 0, "tote start -i needs -a (attach)");
+  if (start_attach && argc - i != 1)
+    return err_set(err, 0, "tote start -a takes one CONTAINER");
+  if (start_attach)
+    return start_attached(ctx, argv[i], err);
   return each(ctx, argc - i, argv + i, start_one, err);
 }
 
 const struct tote_cmd tote_start_cmd = {
-    "start", "CONTAINER...",
-    "start containers that exited (or were created) again, in the background", do_start, NULL};
+    "start", "[-a [-i]] CONTAINER...",
+    "start containers that exited (or were created) again, in the background; -a: one, attached",
+    do_start, start_opts};
 
 /* ---- stop ---- */
 
@@ -117,7 +151,7 @@ static int restart_one(const struct eng_ctx *e, const char *arg, json_t *c, char
   if (stop_one(e, arg, c, out, err) < 0)
     return -1;
   json_t *now = eng_find_synced(e, json_string_value(json_object_get(c, "id")), err);
-  int r = now ? eng_start(e, now, err) : -1;
+  int r = now ? eng_start(e, now, NULL, err) : -1;
   json_decref(now);
   return r < 0 ? -1 : 0;
 }

@@ -185,9 +185,12 @@ int eng_stop(const struct eng_ctx *e, json_t *c, int timeout_s, tote_err **err) 
   return 0;
 }
 
-int eng_start(const struct eng_ctx *e, json_t *c, tote_err **err) {
+int eng_start(const struct eng_ctx *e, json_t *c, const struct eng_start_attach *a,
+              tote_err **err) {
   if (eng_running(c))
-    return 0;
+    return a ? err_set(err, 0, "container %s is running: attach to it (tote attach)",
+                       json_string_value(json_object_get(c, "name")))
+             : 0;
   if (json_object_get(c, "rootfs") == NULL)
     return err_set(err, 0, "container %s was made by an older tote and cannot start again: "
                            "remove it (tote rm) and run a new one",
@@ -195,10 +198,14 @@ int eng_start(const struct eng_ctx *e, json_t *c, tote_err **err) {
   eng_unmount_rootfs(c); /* what a failure may have left */
   if (eng_mount_rootfs(e->root, c, err) < 0)
     return -1;
-  struct eng_monitor_opts mo = {.root = e->root, .state_root = e->state_root, .id = id_of(c),
-                                .keep_on_failure = true};
+  struct eng_monitor_opts mo = {
+      .root = e->root, .state_root = e->state_root, .id = id_of(c), .keep_on_failure = true,
+      .attach = a != NULL, .tty = a && json_is_true(json_object_get(c, "tty")),
+      .interactive = a && a->stdin && json_is_true(json_object_get(c, "interactive"))};
   struct eng_monitor m;
   int r = eng_monitor_start(&mo, &m, err);
+  if (r == 0 && a && eng_monitor_relay(&mo, &m, a->sigfd, a->exit_code, err) < 0)
+    r = -1;
   eng_monitor_close(&m);
   return r;
 }

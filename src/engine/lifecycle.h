@@ -40,7 +40,17 @@ int eng_signal(const struct eng_ctx *e, json_t *c, int sig, bool all, struct tot
 int eng_stop(const struct eng_ctx *e, json_t *c, int timeout_s, struct tote_err **err);
 /* Start an exited or created container again, detached, under a new
  * monitor: its rootfs mounted again. */
-int eng_start(const struct eng_ctx *e, json_t *c, struct tote_err **err);
+/* tote start -a [-i]: the command attached as an attached tote run is:
+ * the output relayed, our stdin with stdin (for a -i container), the
+ * signals of sigfd (eng_monitor_block_signals, before the start) passed
+ * on, *exit_code the container's. */
+struct eng_start_attach {
+  bool stdin;
+  int sigfd;
+  int *exit_code;
+};
+int eng_start(const struct eng_ctx *e, json_t *c, const struct eng_start_attach *a,
+              struct tote_err **err);
 /* Delete the runtime's container id (its processes killed) if there is
  * one; errors ignored. */
 void eng_rt_forget(const char *state_root, const char *id);

@@ -426,7 +426,8 @@ static void finish(struct mon *m, int code) {
  * reaches the container; detached, it keeps the stdin pipe open (as
  * docker's -d -i) and needs no master (its output has its own fd). */
 static void hand_over_input(struct mon *m) {
-  int fd = m->tty ? m->master : m->stdin_w;
+  /* what the command asked for: the pty (-t), or the stdin pipe (-i) */
+  int fd = m->tty ? (m->o->tty ? m->master : -1) : (m->o->interactive ? m->stdin_w : -1);
   if (m->o->attach && fd >= 0) {
     tote_err *err = NULL;
     if (unix_send_fd(m->status_fd, fd, m->tty ? "tty\n" : "stdin\n", &err) < 0) {
@@ -437,7 +438,7 @@ static void hand_over_input(struct mon *m) {
   if (m->master >= 0)
     close(m->master);
   m->master = -1;
-  if (m->o->attach && m->stdin_w >= 0) {
+  if (m->o->attach && m->o->interactive && m->stdin_w >= 0) {
     close(m->stdin_w);
     m->stdin_w = -1;
   }

@@ -117,3 +117,16 @@ CTR
 	[ "$output" = shared ]
 	[ "$(cat "$BATS_TEST_TMPDIR/one")" = shared ]
 }
+
+@test "start -a: attached to a container started again (its output, its status); -i gives it our stdin" {
+	tote run --name s1 t/bb:1 sh -c 'echo "run $(cat /count 2>/dev/null)"; echo x >>/count; exit 5' >/dev/null || true
+	run -5 --separate-stderr tote start -a s1
+	[ "$output" = "run x" ]
+	tote run -d -i --name s2 t/bb:1 sh -c 'read l; echo "got $l"; exit 2' >/dev/null
+	echo first | tote attach s2 >/dev/null || true
+	run -2 bash -c "echo second | $TOTE --root $STORE start -a -i s2"
+	[ "$output" = "got second" ]
+	run -125 --separate-stderr tote start -i s2
+	[[ "$stderr" == *"tote start -i needs -a"* ]]
+	run -125 --separate-stderr tote start -a s1 s2
+}

@@ -17,7 +17,9 @@ IMG_PKGS := libcurl libarchive libcrypto libmnl libnftables
 WARN     := -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Werror=implicit-function-declaration
 BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS) $(IMG_PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS))
-IMG_LIBS := $(shell pkg-config --libs $(IMG_PKGS))
+# libcurl is loaded when a command first talks to a registry (image/curl_lib.c):
+# its headers only, not its library, at build time
+IMG_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(IMG_PKGS)))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(SAN),1)

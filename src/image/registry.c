@@ -1,7 +1,6 @@
 /* registry.c - the distribution API over libcurl (see registry.h). */
 #include "image/registry.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -9,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "image/curl_lib.h"
 #include "image/digest.h"
 #include "image/store.h"
 #include "util/base64.h"
@@ -40,18 +40,13 @@ static bool is_loopback(const char *host) {
 
 struct reg_client *reg_client_new(const char *registry, const char *path,
                                   const struct reg_opts *o) {
-  static bool global_done;
-  if (!global_done) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    global_done = true;
-  }
   struct reg_client *c = xzalloc(sizeof *c);
   c->registry = xstrdup(registry);
   c->path = xstrdup(path);
   c->o = *o;
   c->insecure = !o->tls_verify || is_loopback(registry);
   c->scheme = "https";
-  c->curl = curl_easy_init();
+  c->curl = curl_lib()->easy_init();
   if (c->curl == NULL) {
     fprintf(stderr, "tote: libcurl cannot start\n");
     abort();
@@ -70,7 +65,7 @@ struct reg_client *reg_client_clone(const struct reg_client *c) {
 void reg_client_free(struct reg_client *c) {
   if (c == NULL)
     return;
-  curl_easy_cleanup(c->curl);
+  curl_lib()->easy_cleanup(c->curl);
   free(c->registry);
   free(c->path);
   free(c->auth);
@@ -149,7 +144,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
   struct response *r = b->r;
   size_t len = size * n;
   long status = 0;
-  curl_easy_getinfo(b->curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_lib()->easy_getinfo(b->curl, CURLINFO_RESPONSE_CODE, &status);
   if (r->blob && (status == 200 || status == 206)) {
     /* the server ignored our Range: it sends the whole blob again */
     if (status == 200 && !r->started && r->blob->size > 0 &&
@@ -183,51 +178,51 @@ static int on_xfer(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t u
 static int get(struct reg_client *c, const char *url, const char *accept, const char *auth,
                const char *range, struct response *r, CURLcode *code, tote_err **err) {
   CURL *h = c->curl;
-  curl_easy_reset(h);
+  curl_lib()->easy_reset(h);
   struct curl_slist *hdrs = NULL;
   if (accept)
-    hdrs = curl_slist_append(hdrs, accept);
+    hdrs = curl_lib()->slist_append(hdrs, accept);
   if (auth)
-    hdrs = curl_slist_append(hdrs, auth);
+    hdrs = curl_lib()->slist_append(hdrs, auth);
   if (range)
-    hdrs = curl_slist_append(hdrs, range);
+    hdrs = curl_lib()->slist_append(hdrs, range);
   struct body_ctx b = {r, h};
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "tote/0.1");
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_lib()->easy_setopt(h, CURLOPT_URL, url);
+  curl_lib()->easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+  curl_lib()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_lib()->easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+  curl_lib()->easy_setopt(h, CURLOPT_USERAGENT, "tote/0.1");
+  curl_lib()->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_lib()->easy_setopt(h, CURLOPT_HEADERDATA, r);
+  curl_lib()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_lib()->easy_setopt(h, CURLOPT_WRITEDATA, &b);
+  curl_lib()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
   /* a stalled transfer (under 1 KiB/s for a minute) is a broken one */
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-  curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_lib()->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  curl_lib()->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_lib()->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_lib()->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   if (c->insecure) {
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_lib()->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_lib()->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
   if (r->blob && r->on_bytes) {
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, r);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_lib()->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
+    curl_lib()->easy_setopt(h, CURLOPT_XFERINFODATA, r);
+    curl_lib()->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   }
   char errbuf[CURL_ERROR_SIZE] = "";
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  *code = curl_easy_perform(h);
-  curl_slist_free_all(hdrs);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+  curl_lib()->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  *code = curl_lib()->easy_perform(h);
+  curl_lib()->slist_free_all(hdrs);
+  curl_lib()->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
   if (*code == CURLE_OK)
     return 0;
   if (r->blob_err) {
     *err = steal_ptr(&r->blob_err);
     return -1;
   }
-  return err_set(err, 0, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(*code));
+  return err_set(err, 0, "%s: %s", url, errbuf[0] ? errbuf : curl_lib()->easy_strerror(*code));
 }
 
 static bool transient(CURLcode code, long status) {
@@ -288,9 +283,9 @@ char *reg_challenge_param(const char *ch, const char *key) {
 }
 
 static char *escape(CURL *h, const char *s) {
-  char *e = curl_easy_escape(h, s, 0);
+  char *e = curl_lib()->easy_escape(h, s, 0);
   char *r = xstrdup(e ? e : "");
-  curl_free(e);
+  curl_lib()->free(e);
   return r;
 }
 

@@ -14,7 +14,9 @@
 
 #define FILE_NAME "ipam.json"
 
-static char *dir_of(const char *state_root) { return xasprintf("%s/networks", state_root); }
+/* Beside the runtime's state root, not in it: there every directory is a
+ * container to `tote-oci list`. */
+static char *dir_of(const char *state_root) { return xasprintf("%s-net/networks", state_root); }
 
 int eng_ipam_lock(const char *state_root, tote_err **err) {
   _cleanup_free_ char *dir = dir_of(state_root);
@@ -33,7 +35,7 @@ int eng_ipam_lock(const char *state_root, tote_err **err) {
 }
 
 json_t *eng_ipam_load(const char *state_root, tote_err **err) {
-  _cleanup_free_ char *path = xasprintf("%s/networks/" FILE_NAME, state_root);
+  _cleanup_free_ char *path = xasprintf("%s-net/networks/" FILE_NAME, state_root);
   tote_err *e = NULL;
   _cleanup_free_ char *text = read_file_at(AT_FDCWD, path, NULL, &e);
   if (text == NULL && e && e->errnum == ENOENT) {

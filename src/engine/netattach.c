@@ -188,7 +188,7 @@ int eng_net_prepare(const struct eng_net_ctx *ctx, const struct eng_net_request 
     return -1;
   const char *mode = str(req, "mode");
   if (strcmp(mode, "none") == 0 || strcmp(mode, "bridge") == 0)
-    json_object_set_new(req, "netns", json_sprintf("%s/netns/%s", ctx->state_root, str(c, "id")));
+    json_object_set_new(req, "netns", json_sprintf("%s-net/netns/%s", ctx->state_root, str(c, "id")));
   json_t *ports = strcmp(mode, "bridge") == 0 ? requested_ports(rq, ctx->image_config, err)
                                               : json_array();
   if (ports == NULL)
@@ -622,7 +622,7 @@ void eng_net_forget(const char *state_root, const char *id) {
   _cleanup_close_ int lock = eng_ipam_lock(state_root, &err);
   err_free(&err);
   /* the namespace gone, its end of the veth pair goes, and the host's end with it */
-  _cleanup_free_ char *ns = xasprintf("%s/netns/%s", state_root, id);
+  _cleanup_free_ char *ns = xasprintf("%s-net/netns/%s", state_root, id);
   eng_netns_remove(ns);
   json_t *st = eng_ipam_load(state_root, &err);
   err_free(&err);

@@ -13,7 +13,7 @@
 
 load tote_helpers
 
-IPAM=/run/tote/networks/ipam.json
+IPAM=/run/tote-net/networks/ipam.json
 PEER_NS=tote-test-peer
 PEER_HOST=tt-peer0
 
@@ -75,6 +75,15 @@ wait_http() {
 	assert_line --regexp "^[0-9a-f]{12} +tote +bridge +$sub +tote0$"
 	# gone with the container: nothing uses it
 	run -1 ip link show tote0
+}
+
+@test "the networks' state lives beside the runtime's, not in it: tote-oci list shows containers only" {
+	tote run -d --name n1 t/bb:1 sleep 60 >/dev/null
+	[ -e "/run/tote-net/netns/$(tote inspect n1 | jq -r '.[0].Id')" ]
+	run -0 "$REPO/build/tote-oci" --root /run/tote list -q
+	refute_line networks
+	refute_line netns
+	tote rm -f n1 >/dev/null
 }
 
 @test "the default subnet does not take a route the host has" {
@@ -252,7 +261,7 @@ wait_http() {
 	run -0 tote ps -a
 	assert_output --partial lost
 	diff <(echo "$before") <(host_net)
-	[ ! -e "/run/tote/netns/$id" ]
+	[ ! -e "/run/tote-net/netns/$id" ]
 	tote rm lost >/dev/null
 	diff <(echo "$before") <(host_net)
 }

@@ -19,7 +19,7 @@ nothing_left() {
 	local id
 	for id in "$@"; do
 		[ ! -e "/run/tote/$id" ]
-		[ ! -e "/run/tote/netns/$id" ]
+		[ ! -e "/run/tote-net/netns/$id" ]
 	done
 }
 
@@ -73,9 +73,9 @@ nothing_left() {
 	sleep 0.3
 	umount "$STORE/containers/$id/rootfs"
 	rm -rf "/run/tote/$id"
-	if [ -e "/run/tote/netns/$id" ]; then
-		umount "/run/tote/netns/$id" 2>/dev/null || true
-		rm -f "/run/tote/netns/$id"
+	if [ -e "/run/tote-net/netns/$id" ]; then
+		umount "/run/tote-net/netns/$id" 2>/dev/null || true
+		rm -f "/run/tote-net/netns/$id"
 	fi
 	run -0 tote ps -a --format json
 	[ "$(jq -r .State <<<"$output")" = exited ]

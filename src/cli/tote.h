@@ -47,6 +47,12 @@ int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, struct tote_err *
  * and 126 for one not executable, with err printed; else -1 (125). */
 int tote_start_failed(int r, struct tote_err **err);
 
+/* The container arg names (name, id or unique prefix), its record brought
+ * up to date (a dead monitor noticed), and e for the engine's calls after
+ * (its cdir closed: -1).  NULL with err. */
+json_t *tote_find(const struct tote_ctx *ctx, struct eng_ctx *e, const char *arg,
+                  struct tote_err **err);
+
 /* Parse a command's flags; at least min positional args.  Returns the
  * index of the first positional, -1 on error. */
 int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, struct tote_err **err);

@@ -26,10 +26,7 @@ static int do_attach(const struct tote_ctx *ctx, int argc, char **argv, tote_err
   if (strcmp(attach_sig_proxy, "true") != 0 && strcmp(attach_sig_proxy, "false") != 0)
     return err_set(err, 0, "--sig-proxy takes true or false, not \"%s\"", attach_sig_proxy);
   struct eng_ctx e;
-  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
-  if (dir < 0)
-    return -1;
-  json_t *c = eng_find_synced(&e, argv[i], err);
+  json_t *c = tote_find(ctx, &e, argv[i], err);
   if (c == NULL)
     return -1;
   int code = 0, r = 0;

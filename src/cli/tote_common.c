@@ -33,6 +33,14 @@ int tote_start_failed(int r, tote_err **err) {
   return e == ENOENT ? 127 : 126;
 }
 
+json_t *tote_find(const struct tote_ctx *ctx, struct eng_ctx *e, const char *arg,
+                  tote_err **err) {
+  _cleanup_close_ int dir = tote_engine(ctx, e, err);
+  json_t *c = dir < 0 ? NULL : eng_find_synced(e, arg, err);
+  e->cdir = -1;
+  return c;
+}
+
 char *tote_sibling(const char *name) {
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -62,10 +62,7 @@ static int do_cp(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   if (*side[k].path == '\0')
     return err_set(err, 0, "%s: the path in the container is empty (CONTAINER:PATH)", argv[i + k]);
   struct eng_ctx e;
-  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
-  if (dir < 0)
-    return -1;
-  json_t *c = eng_find_synced(&e, name0 ? name0 : name1, err);
+  json_t *c = tote_find(ctx, &e, name0 ? name0 : name1, err);
   if (c == NULL)
     return -1;
   bool mounted;

@@ -32,10 +32,7 @@ static int do_exec(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
     return err_set(err, 0, "tote exec: -d with -%s: a detached command has no terminal or "
                            "stdin of ours to use", x_tty ? "t" : "i");
   struct eng_ctx e;
-  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
-  if (dir < 0)
-    return -1;
-  json_t *c = eng_find_synced(&e, argv[i], err);
+  json_t *c = tote_find(ctx, &e, argv[i], err);
   if (c == NULL)
     return -1;
   struct eng_exec_opts o = {.args = argv + i + 1, .nargs = argc - i - 1, .env = x_env.items,

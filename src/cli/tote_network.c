@@ -257,10 +257,7 @@ static int do_port(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   if (i < 0)
     return -1;
   struct eng_ctx e;
-  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
-  if (dir < 0)
-    return -1;
-  json_t *c = eng_find_synced(&e, argv[i], err);
+  json_t *c = tote_find(ctx, &e, argv[i], err);
   if (c == NULL)
     return -1;
   json_t *lines = eng_net_port_lines(c);

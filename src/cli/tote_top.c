@@ -20,12 +20,9 @@
 
 #define STATE_ROOT TOTE_STATE_ROOT
 
-/* The container named by arg (name, id or unique prefix): its record,
- * brought up to date (a dead monitor noticed). */
 static json_t *find(const struct tote_ctx *ctx, const char *arg, tote_err **err) {
   struct eng_ctx e;
-  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
-  return dir < 0 ? NULL : eng_find_synced(&e, arg, err);
+  return tote_find(ctx, &e, arg, err);
 }
 
 static const char *id_of(json_t *c) { return json_string_value(json_object_get(c, "id")); }

@@ -18,8 +18,10 @@ WARN     := -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Werror=imp
 BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS) $(IMG_PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS))
 # libcurl is loaded when a command first talks to a registry (image/curl_lib.c):
-# its headers only, not its library, at build time
-IMG_LIBS := $(shell pkg-config --libs $(filter-out libcurl,$(IMG_PKGS)))
+# its headers only, not its library, at build time; so are libarchive,
+# libcrypto and libnftables (util/dlib.h).  The unit tests link libarchive
+# itself: they make archives with it
+IMG_LIBS := $(shell pkg-config --libs $(filter-out libcurl libarchive libcrypto libnftables,$(IMG_PKGS)))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(SAN),1)
@@ -79,7 +81,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libtoteengine.a $(BUILD)/libtote.a
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka)
+	@$(CC) $(BASE) $(CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS) $(shell pkg-config --cflags --libs cmocka libarchive)
 
 # the flag parser is the command lines' own, in neither library
 $(BUILD)/tests/unit/test_cli_opts: $(BUILD)/src/cli/cli_opts.o

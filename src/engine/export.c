@@ -1,12 +1,11 @@
 /* export.c - a container's filesystem as a tar stream (see export.h). */
 #include "engine/export.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "image/archive_lib.h"
 #include "util/err.h"
 #include "util/xalloc.h"
 

@@ -2,30 +2,57 @@
 #include "engine/nft.h"
 
 #include <nftables/libnftables.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/dlib.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #define T "ip " ENG_NFT_TABLE
 
+/* libnftables, opened on first use (util/dlib.h): only containers on a
+ * network need it */
+static struct {
+  __typeof__(nft_ctx_new) *ctx_new;
+  __typeof__(nft_ctx_free) *ctx_free;
+  __typeof__(nft_ctx_buffer_output) *buffer_output;
+  __typeof__(nft_ctx_buffer_error) *buffer_error;
+  __typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
+  __typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+} nft;
+static pthread_once_t nft_once = PTHREAD_ONCE_INIT;
+
+static void nft_load(void) {
+  const struct dlib_sym syms[] = {
+      {"nft_ctx_new", &nft.ctx_new},
+      {"nft_ctx_free", &nft.ctx_free},
+      {"nft_ctx_buffer_output", &nft.buffer_output},
+      {"nft_ctx_buffer_error", &nft.buffer_error},
+      {"nft_ctx_get_error_buffer", &nft.get_error_buffer},
+      {"nft_run_cmd_from_buffer", &nft.run_cmd_from_buffer},
+  };
+  dlib_load("libnftables.so.1", "libnftables1", syms, sizeof syms / sizeof syms[0]);
+}
+
 int eng_nft_run(const char *cmds, tote_err **err) {
-  struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+  pthread_once(&nft_once, nft_load);
+  struct nft_ctx *ctx = nft.ctx_new(NFT_CTX_DEFAULT);
   if (ctx == NULL)
     return err_set(err, 0, "nftables: cannot make a context");
-  nft_ctx_buffer_output(ctx);
-  nft_ctx_buffer_error(ctx);
-  int r = nft_run_cmd_from_buffer(ctx, cmds);
+  nft.buffer_output(ctx);
+  nft.buffer_error(ctx);
+  int r = nft.run_cmd_from_buffer(ctx, cmds);
   if (r != 0) {
-    const char *e = nft_ctx_get_error_buffer(ctx);
+    const char *e = nft.get_error_buffer(ctx);
     size_t len = e ? strcspn(e, "\n") : 0;
     err_set(err, 0, "nftables: %.*s", (int)len, len ? e : "the commands failed");
     log_debug("nft commands that failed:\n%s", cmds);
   }
-  nft_ctx_free(ctx);
+  nft.ctx_free(ctx);
   return r != 0 ? -1 : 0;
 }
 

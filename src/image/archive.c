@@ -1,8 +1,6 @@
 /* archive.c - save, load and import (see archive.h). */
 #include "image/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image/archive_lib.h"
 #include "image/images.h"
 #include "image/layer.h"
 #include "image/pull.h"

@@ -6,8 +6,6 @@
  * write outside.  Ownership, modes, times and xattrs are kept. */
 #include "image/layer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "image/archive_lib.h"
 #include "image/store.h"
 #include "util/err.h"
 #include "util/fs.h"

@@ -147,7 +147,7 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
     print_cmd_help(cmd);
     return *code = EXIT_OK, 0;
   }
-  if (cmd->self_clone && selfclone_ensure(argv, err) < 0)
+  if (cmd->self_clone && selfclone_ensure(argv, "tote-oci", err) < 0)
     return *code = EXIT_ERROR, -1;
   if (setup_log(err) < 0)
     return *code = EXIT_ERROR, -1;

@@ -27,6 +27,9 @@ struct tote_cmd {
   /* argv[0] is the command; returns an exit code, or -1 with *err set */
   int (*run)(const struct tote_ctx *ctx, int argc, char **argv, struct tote_err **err);
   const struct cli_opt *opts;
+  /* puts processes into containers (itself or through a monitor): runs
+   * from a copy of tote that nothing can write (runtime/selfclone.h) */
+  bool protect_exe;
 };
 
 extern const struct tote_cmd tote_pull_cmd, tote_images_cmd, tote_rmi_cmd, tote_image_cmd,

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include "engine/container.h"
 #include "engine/lifecycle.h"
 #include "engine/run.h"
+#include "runtime/selfclone.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -43,9 +45,13 @@ json_t *tote_find(const struct tote_ctx *ctx, struct eng_ctx *e, const char *arg
 
 char *tote_sibling(const char *name) {
   char self[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0)
+  /* run from a protected copy, /proc/self/exe names the copy's mount */
+  const char *orig = getenv(SELFCLONE_ENV);
+  ssize_t n = orig ? (ssize_t)strlen(orig) : readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0 || n >= (ssize_t)sizeof self)
     return NULL;
+  if (orig)
+    memcpy(self, orig, (size_t)n);
   self[n] = '\0';
   char *slash = strrchr(self, '/');
   if (slash)

@@ -108,7 +108,7 @@ static int do_start(const struct tote_ctx *ctx, int argc, char **argv, tote_err 
 const struct tote_cmd tote_start_cmd = {
     "start", "[-a [-i]] CONTAINER...",
     "start containers that exited (or were created) again, in the background; -a: one, attached",
-    do_start, start_opts};
+    do_start, start_opts, true};
 
 /* ---- stop ---- */
 
@@ -172,7 +172,7 @@ static int do_restart(const struct tote_ctx *ctx, int argc, char **argv, tote_er
 const struct tote_cmd tote_restart_cmd = {
     "restart", "[-t SECS] CONTAINER...",
     "stop containers as tote stop does (when they run), then start them again", do_restart,
-    stop_opts};
+    stop_opts, true};
 
 /* ---- rename ---- */
 

@@ -46,4 +46,4 @@ static int do_exec(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
 
 const struct tote_cmd tote_exec_cmd = {
     "exec", "[-d] [-i] [-t] [-e K=V]... [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]",
-    "run a command in a running container; exit with its status", do_exec, exec_opts};
+    "run a command in a running container; exit with its status", do_exec, exec_opts, true};

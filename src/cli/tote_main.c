@@ -8,6 +8,7 @@
 #include "cli/tote.h"
 #include "engine/userns.h"
 #include "image/store.h"
+#include "runtime/selfclone.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -85,6 +86,8 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
     }
     return *code = TOTE_EXIT_OK, 0;
   }
+  if (cmd->protect_exe && selfclone_ensure(argv, "tote", err) < 0)
+    return -1;
   if (log_init(NULL, LOG_FORMAT_TEXT, debug, err) < 0)
     return -1;
   /* a user with subordinate ids works in its own user namespace, where

@@ -291,7 +291,7 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
 const struct tote_cmd tote_run_cmd = {
     "run", "[flags] IMAGE [COMMAND [ARG...]]  |  [flags] --rootfs PATH COMMAND [ARG...]",
     "run a command in a new container of IMAGE; exit with its status (-d: print its id)", do_run,
-    run_opts};
+    run_opts, true};
 
 /* ---- ps ---- */
 

@@ -393,9 +393,15 @@ static void finish(struct mon *m, int code) {
     err_free(&err);
   }
   json_t *c = eng_load(m->cdir, m->o->id);
+  bool remove = c && json_is_true(json_object_get(c, "auto_remove"));
   if (c) {
     eng_unmount_rootfs(c);
     eng_net_down(m->o->root, c);
+  }
+  /* with --rm the record goes: no need to write it first (a removal that
+   * fails half-way leaves it with a dead monitor, which reads as exited,
+   * the code from the monitor's lock file) */
+  if (c && !remove) {
     char now[64];
     rfc3339_now(now, sizeof now);
     json_object_set_new(c, "state", json_string("exited"));
@@ -414,7 +420,7 @@ static void finish(struct mon *m, int code) {
   if (pwrite(m->lockfd, text, (size_t)n, 0) != n)
     log_warn("writing the exit code into %s: %s", ENG_MONITOR_LOCK, strerror(errno));
   eng_attach_close(&m->asrv, code, m->dfd);
-  if (c && json_is_true(json_object_get(c, "auto_remove")))
+  if (remove)
     eng_discard(m->o->root, m->cdir, c, true);
   json_decref(c);
   report(m->status_fd, "exited %d\n", code);

@@ -321,8 +321,8 @@ static json_t *labels(json_t *img, const struct eng_run_opts *o) {
   return out;
 }
 
-/* The container's directory: upper/, work/ and rootfs/ in it. */
-/* The container's directory with its record in it, made under a dot name
+/* The container's directory (upper/, work/ and rootfs/ in it) with its
+ * record in it, made under a dot name
  * and renamed into place: a listing never meets a directory without its
  * record (listings skip dot names). */
 static int make_dir(int cdir, json_t *c, tote_err **err) {

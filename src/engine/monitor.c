@@ -631,14 +631,11 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
     int raw = terminal_raw(0, &m->saved, NULL);
     m->raw = raw == 1;
   }
+  /* one fork: the monitor makes a session of its own, and when the
+   * command exits first (-d) it is reparented as a grandchild would be */
   pid_t p = fork();
-  if (p == 0) {
-    /* twice: the monitor is no child of the command, which may exit first */
-    pid_t q = fork();
-    if (q != 0)
-      _exit(q < 0);
+  if (p == 0)
     monitor_main(o, st[1], out[1], er[1]);
-  }
   int e = errno;
   close(st[1]);
   if (o->attach) {
@@ -653,8 +650,6 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
     errno = e;
     return err_sys(err, "starting the monitor");
   }
-  while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
-    ;
   _cleanup_free_ char *line = read_report(m->status_fd);
   int r = parse_start(o->id, line, m, err);
   if (r == 0 && o->attach && (o->tty || o->interactive) &&

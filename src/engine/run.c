@@ -106,14 +106,32 @@ int eng_mount_rootfs(const char *root, json_t *c, tote_err **err) {
   if (lower == NULL || target == NULL)
     return 0; /* --rootfs: nothing to mount */
   _cleanup_free_ char *base = xasprintf("%s/containers/%s", root, id);
-  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower,
-                                        base, base);
+  /* A --rm container's writable layer goes with it: overlay need not sync
+   * it (volatile: its unmount was a sync of the store's filesystem, 1 ms
+   * of every run --rm). */
+  bool rm = json_is_true(json_object_get(c, "auto_remove"));
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s", lower,
+                                        base, base, rm ? ",volatile" : "");
   _cleanup_free_ char *layers = xasprintf("%s/layers", root);
   /* lowerdir is relative to ROOT/layers: mount from there */
   _cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (here < 0 || chdir(layers) < 0)
     return err_sys(err, "changing to %s", layers);
   int r = mount("overlay", target, "overlay", 0, opts);
+  if (r < 0 && rm && errno == EINVAL) {
+    /* the mark of a volatile mount that a crash did not unmount: the layer
+     * may be incomplete, as a crash leaves any --rm container; or a kernel
+     * without volatile (before 5.10) */
+    _cleanup_free_ char *mark = xasprintf("%s/work/work/incompat/volatile", base);
+    _cleanup_free_ char *incompat = xasprintf("%s/work/work/incompat", base);
+    rmdir(mark);
+    rmdir(incompat);
+    r = mount("overlay", target, "overlay", 0, opts);
+    if (r < 0 && errno == EINVAL) {
+      opts[strlen(opts) - strlen(",volatile")] = '\0';
+      r = mount("overlay", target, "overlay", 0, opts);
+    }
+  }
   int e = errno;
   if (fchdir(here) < 0 && r == 0)
     r = -1;

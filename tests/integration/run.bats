@@ -42,6 +42,16 @@ configured() {
 	[ -z "$output" ]
 }
 
+@test "run --rm: the writable layer is a volatile overlay (never synced: it goes with the container); without --rm it is not" {
+	id=$(tote run -d --rm --network none t/bb:1 sleep 600)
+	run -0 grep " $STORE/containers/$id/rootfs overlay " /proc/mounts
+	[[ "$output" == *volatile* ]] # (shown as "fsync=volatile" by newer kernels)
+	tote rm -f "$id" >/dev/null
+	id=$(tote run -d --network none t/bb:1 sleep 600)
+	run -0 grep " $STORE/containers/$id/rootfs overlay " /proc/mounts
+	[[ "$output" != *volatile* ]]
+}
+
 @test "run: the rootfs is the image's, copy-on-write: the image's layer is not changed" {
 	run -0 tote run --rm t/bb:1 sh -c 'echo changed >/etc/motd-new; rm /bin/cat; ls /etc/motd-new'
 	local layer

@@ -13,15 +13,15 @@ CC       ?= gcc
 BUILD    ?= build
 CFLAGS   ?= -O2 -g
 PKGS     := jansson libcap libseccomp
-IMG_PKGS := libcurl libarchive libcrypto libmnl libnftables
+IMG_PKGS := libcurl libarchive nettle libmnl libnftables
 WARN     := -Wall -Wextra -Wformat=2 -Wno-missing-field-initializers -Werror=implicit-function-declaration
 BASE     := -std=gnu17 -D_GNU_SOURCE -Isrc -fno-strict-aliasing $(WARN) $(shell pkg-config --cflags $(PKGS) $(IMG_PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS))
 # libcurl is loaded when a command first talks to a registry (image/curl_lib.c):
-# its headers only, not its library, at build time; so are libarchive,
-# libcrypto and libnftables (util/dlib.h).  The unit tests link libarchive
+# its headers only, not its library, at build time; so are libarchive and
+# libnftables (util/dlib.h).  The unit tests link libarchive
 # itself: they make archives with it
-IMG_LIBS := $(shell pkg-config --libs $(filter-out libcurl libarchive libcrypto libnftables,$(IMG_PKGS)))
+IMG_LIBS := $(shell pkg-config --libs $(filter-out libcurl libarchive libnftables,$(IMG_PKGS)))
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(SAN),1)

@@ -56,7 +56,6 @@
 #include <unistd.h>
 
 #include "image/archive_lib.h"
-#include "image/digest.h"
 #include "image/layer.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -327,11 +326,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
    * there is none to start, and crash reports would be addresses only */
   char sym[256];
   __sanitizer_symbolize_pc(__builtin_return_address(0), "%p %F %L", sym, sizeof sym);
-  /* libarchive and libcrypto are opened on first use (util/dlib.h): now,
-   * while the libraries can be found */
+  /* libarchive is opened on first use (util/dlib.h): now, while the
+   * library can be found */
   (void)archive_lib();
-  char digest[IMG_DIGEST_LEN + 1];
-  img_digest_of("", 0, digest);
   sem_init(&go, 0, 0);
   sem_init(&done, 0, 0);
   if (pthread_create(&worker, NULL, work, NULL) != 0) {

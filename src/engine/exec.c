@@ -47,9 +47,13 @@ static int apply(struct rt_process *p, json_t *c, const struct eng_exec_opts *o,
       return -1;
     p->user.uid = (uid_t)uid;
     p->user.gid = (gid_t)gid;
+    _cleanup_free_ long *gids = NULL;
+    size_t ngids = eng_user_groups(rootfd, o->user, uid, gid, &gids);
     free(p->user.additional_gids);
-    p->user.additional_gids = NULL;
-    p->user.n_additional_gids = 0;
+    p->user.additional_gids = xcalloc_array(ngids, sizeof(gid_t));
+    for (size_t i = 0; i < ngids; i++)
+      p->user.additional_gids[i] = (gid_t)gids[i];
+    p->user.n_additional_gids = ngids;
   }
   return 0;
 }

@@ -24,6 +24,7 @@
 #include "image/layer.h"
 #include "image/pull.h"
 #include "image/store.h"
+#include "runtime/pathat.h"
 #include "runtime/runtime.h"
 #include "util/err.h"
 #include "util/fs.h"
@@ -297,19 +298,23 @@ static json_t *make_config(json_t *img, const struct eng_run_opts *o, const char
     return NULL;
   }
   json_object_set_new(proc, "cwd", json_string(wd));
+  /* no user: root, with root's groups, as docker */
   const char *user = o->user ? o->user
                      : json_string_length(json_object_get(icfg, "User"))
                          ? json_string_value(json_object_get(icfg, "User"))
-                         : NULL;
-  if (user) {
-    long uid, gid;
-    if (eng_resolve_user(rootfd, user, &uid, &gid, err) < 0) {
-      json_decref(spec);
-      return NULL;
-    }
-    json_object_set_new(proc, "user", json_pack("{s:I, s:I}", "uid", (json_int_t)uid, "gid",
-                                                (json_int_t)gid));
+                         : "0";
+  long uid, gid;
+  if (eng_resolve_user(rootfd, user, &uid, &gid, err) < 0) {
+    json_decref(spec);
+    return NULL;
   }
+  _cleanup_free_ long *gids = NULL;
+  size_t ngids = eng_user_groups(rootfd, user, uid, gid, &gids);
+  json_t *agids = json_array();
+  for (size_t g = 0; g < ngids; g++)
+    json_array_append_new(agids, json_integer(gids[g]));
+  json_object_set_new(proc, "user", json_pack("{s:I, s:I, s:o}", "uid", (json_int_t)uid, "gid",
+                                              (json_int_t)gid, "additionalGids", agids));
   json_object_set_new(spec, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 0));
   json_object_set_new(spec, "hostname", json_string(hostname));
   /* the flags' HostConfig: caps, then the seccomp profile that fits them
@@ -337,6 +342,19 @@ static json_t *labels(json_t *img, const struct eng_run_opts *o) {
     json_object_set_new(out, k, json_string(eq ? eq + 1 : ""));
   }
   return out;
+}
+
+/* The working directory made in the container's root when the image has
+ * none there, as docker does for run and create (exec does not). */
+static int make_workdir(int rootfd, json_t *spec, tote_err **err) {
+  const char *wd = json_string_value(json_object_get(json_object_get(spec, "process"), "cwd"));
+  if (wd == NULL || strcmp(wd, "/") == 0)
+    return 0;
+  int fd = pathat_mkdir_all(rootfd, wd, 0755);
+  if (fd < 0)
+    return err_sys(err, "making the working directory %s in the container", wd);
+  close(fd);
+  return 0;
 }
 
 /* The container's directory (upper/, work/ and rootfs/ in it) with its
@@ -462,6 +480,8 @@ json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
   json_t *spec = rc == 0 ? make_config(img, o, rootfs, rootfd, dfd, id, c, err) : NULL;
   if (rc == 0 && spec == NULL)
     rc = -1;
+  if (rc == 0 && !own_dir) /* a --rootfs directory of the user's stays as it is */
+    rc = make_workdir(rootfd, spec, err);
   if (rc == 0) {
     struct eng_net_ctx nctx = {.root = o->root, .state_root = o->state_root, .cdir = cdir,
                                .dfd = dfd, .dfd_path = base,

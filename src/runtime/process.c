@@ -106,9 +106,17 @@ int process_apply_limits(const struct rt_process *p, bool has_personality,
   return apply_scheduler(p, err);
 }
 
+/* false with errno: stat's, EACCES for what is no regular file (a
+ * directory: execve's own answer), access's */
 static bool is_executable_file(const char *path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+  if (stat(path, &st) < 0)
+    return false;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EACCES;
+    return false;
+  }
+  return access(path, X_OK) == 0;
 }
 
 char *process_find_executable(const struct rt_process *p, tote_err **err) {

@@ -92,6 +92,11 @@ configured() {
 	run -127 --separate-stderr tote run --rm t/bb:1 no-such-command
 	[[ "$stderr" == *no-such-command* ]]
 	run -126 --separate-stderr tote run --rm t/bb:1 /etc/passwd
+	# a directory is no command either: execve's EACCES, as docker's 126
+	run -126 --separate-stderr tote run --rm t/bb:1 /etc
+	[[ "$stderr" == *"/etc is not an executable file"* ]]
+	run -125 --separate-stderr tote run --rm -w /etc/passwd t/bb:1 true
+	[[ "$stderr" == *"working directory /etc/passwd"* ]]
 	run -125 --separate-stderr tote run --bogus t/bb:1 true
 	[[ "$stderr" == *bogus* ]]
 	run -125 --separate-stderr tote run --restart sometimes t/bb:1 true
@@ -101,6 +106,11 @@ configured() {
 	[[ "$stderr" == *'user "nobody-here": no such user'* ]]
 	[ -z "$(ls "$STORE/containers")" ]
 	! grep -q " $STORE/" /proc/mounts
+}
+
+@test "run -w: a working directory the image lacks is made (root's, 0755), as docker does" {
+	run -0 tote run --rm --network none -u tote -w /new/dir t/bb:1 sh -c 'pwd; stat -c "%u %a" /new/dir /new'
+	[ "$output" = $'/new/dir\n0 755\n0 755' ]
 }
 
 @test "run: the image's command runs as pid 1 in new namespaces, with docker's capabilities" {

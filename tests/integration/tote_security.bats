@@ -66,7 +66,7 @@ reopen_refused() {
 	"$TOTE" --root "$STORE" exec c sleep 600 &
 	ex=$!
 	# up when its child (the command, in the container) is
-	for _ in $(seq 200); do child=$(pgrep -P "$ex") && break; sleep 0.1; done
+	for _ in $(seq 200); do child=$(pgrep -P "$ex" -x sleep) && break; sleep 0.1; done
 	[ -n "$child" ]
 	hold_exe "$ex"
 	kill -KILL "$child"

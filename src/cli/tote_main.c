@@ -2,6 +2,7 @@
  * where an error is printed. */
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,8 +49,24 @@ static void print_help(void) {
   printf("\nRun 'tote COMMAND --help' for a command's flags.\n");
 }
 
+static void print_cmd_help(const struct tote_cmd *cmd) {
+  printf("Usage: tote %s %s\n", cmd->name, cmd->args);
+  if (cmd->summary && *cmd->summary)
+    printf("\n%s\n", cmd->summary);
+  if (cmd->opts && cmd->opts[0].name) {
+    printf("\nFlags:\n");
+    cli_print_opts(cmd->opts);
+  }
+}
+
 int tote_parse(const struct tote_cmd *cmd, int argc, char **argv, int min, tote_err **err) {
-  int i = cli_parse(argc, argv, 1, cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}}, err);
+  const struct cli_opt *opts = cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}};
+  /* a subcommand's own --help (tote volume create --help): its usage */
+  if (strchr(cmd->name, ' ') && cli_wants_help(argc, argv, 1, opts)) {
+    print_cmd_help(cmd);
+    exit(TOTE_EXIT_OK);
+  }
+  int i = cli_parse(argc, argv, 1, opts, err);
   if (i < 0)
     return err_wrap(err, "tote %s", cmd->name);
   if (argc - i < min)
@@ -79,11 +96,7 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
     return err_set(err, 0, "unknown command %s (see tote --help)", argv[first]);
   if (cli_wants_help(argc, argv, first + 1,
                      cmd->opts ? cmd->opts : (const struct cli_opt[]){{NULL}})) {
-    printf("Usage: tote %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
-    if (cmd->opts && cmd->opts[0].name) {
-      printf("\nFlags:\n");
-      cli_print_opts(cmd->opts);
-    }
+    print_cmd_help(cmd);
     return *code = TOTE_EXIT_OK, 0;
   }
   if (cmd->protect_exe && selfclone_ensure(argv, "tote", err) < 0)

@@ -1,6 +1,6 @@
 /* tote_network.c - `tote network create|ls|inspect|rm|prune` (the store's
- * networks, engine/network.h) and `tote port` (a container's published
- * ports, engine/netattach.h). */
+ * networks, engine/network.h), `tote network connect|disconnect` and `tote
+ * port` (a container's networks and published ports, engine/netattach.h). */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,9 +222,47 @@ static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
   return TOTE_EXIT_OK;
 }
 
+/* ---- connect, disconnect ---- */
+
+static const char *connect_ip;
+static const struct cli_opt connect_opts[] = {
+    {"ip", 0, OPT_STRING, &connect_ip, "the container's address on that network", "IP"},
+    {NULL},
+};
+static const struct tote_cmd network_connect = {"network connect", "[--ip IP] NETWORK CONTAINER",
+                                                "", NULL, connect_opts};
+static bool disconnect_force;
+static const struct cli_opt disconnect_opts[] = {
+    {"force", 'f', OPT_BOOL, &disconnect_force, "(accepted as docker's: the same)", NULL},
+    {NULL},
+};
+static const struct tote_cmd network_disconnect = {
+    "network disconnect", "[-f] NETWORK CONTAINER", "", NULL, disconnect_opts};
+
+static int connect_or_not(const struct tote_ctx *ctx, bool on, int argc, char **argv,
+                          tote_err **err) {
+  const struct tote_cmd *cmd = on ? &network_connect : &network_disconnect;
+  int i = tote_parse(cmd, argc, argv, 2, err);
+  if (i < 0)
+    return -1;
+  if (argc - i != 2)
+    return err_set(err, 0, "tote %s takes NETWORK and CONTAINER", cmd->name);
+  struct eng_ctx e;
+  _cleanup_close_ int dir = tote_engine(ctx, &e, err);
+  json_t *c = dir < 0 ? NULL : eng_find_synced(&e, argv[i + 1], err);
+  if (c == NULL)
+    return -1;
+  _cleanup_free_ char *id = xstrdup(str(c, "id"));
+  json_decref(c);
+  int r = on ? eng_net_connect(ctx->root, dir, id, argv[i], connect_ip, err)
+             : eng_net_disconnect(ctx->root, dir, id, argv[i], err);
+  return r < 0 ? -1 : TOTE_EXIT_OK;
+}
+
 static int do_network(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   if (argc < 2)
-    return err_set(err, 0, "tote network needs a subcommand: create, ls, inspect, rm or prune");
+    return err_set(err, 0, "tote network needs a subcommand: create, ls, inspect, rm, prune, "
+                   "connect or disconnect");
   const char *sub = argv[1];
   if (strcmp(sub, "create") == 0)
     return create(ctx, argc - 1, argv + 1, err);
@@ -237,14 +275,13 @@ static int do_network(const struct tote_ctx *ctx, int argc, char **argv, tote_er
   if (strcmp(sub, "prune") == 0)
     return prune(ctx, argc - 1, argv + 1, err);
   if (strcmp(sub, "connect") == 0 || strcmp(sub, "disconnect") == 0)
-    return err_set(err, 0, "tote network %s is not supported yet: a container has one network, "
-                   "chosen with tote run --network", sub);
-  return err_set(err, 0, "unknown subcommand \"network %s\" (create, ls, inspect, rm, prune)",
-                 sub);
+    return connect_or_not(ctx, sub[0] == 'c', argc - 1, argv + 1, err);
+  return err_set(err, 0, "unknown subcommand \"network %s\" (create, ls, inspect, rm, prune, "
+                 "connect, disconnect)", sub);
 }
 
 const struct tote_cmd tote_network_cmd = {
-    "network", "create|ls|inspect|rm|prune [args]",
+    "network", "create|ls|inspect|rm|prune|connect|disconnect [args]",
     "manage networks: bridges the containers on them share, with NAT and their names",
     do_network, NULL};
 

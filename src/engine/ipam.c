@@ -194,6 +194,10 @@ static void drop_all(json_t *st, const char *id) {
 
 void eng_ipam_release(json_t *st, const char *id) { drop_all(st, id); }
 
+void eng_ipam_release_on(json_t *st, const char *bridge, const char *id) {
+  drop(json_object_get(json_object_get(json_object_get(st, "bridges"), bridge), "addrs"), id);
+}
+
 void eng_ipam_sweep(json_t *st) { drop_all(st, NULL); }
 
 size_t eng_ipam_bridge_users(json_t *st, const char *bridge) {

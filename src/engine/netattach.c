@@ -18,6 +18,7 @@
 #include "engine/network.h"
 #include "engine/nft.h"
 #include "engine/ports.h"
+#include "engine/run.h"
 #include "util/err.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -276,46 +277,86 @@ static char *names_of(json_t *c) {
   return hn && *hn && strcmp(hn, name) != 0 ? xasprintf("%s %s", name, hn) : xstrdup(name);
 }
 
-/* Each container of the store on bridge br gets in its /etc/hosts its own
- * address and, on a user network, the others'. */
-static void refresh_hosts(const char *root, int cdir, json_t *st, const char *br) {
-  json_t *b = json_object_get(json_object_get(st, "bridges"), br);
-  bool user = !eng_network_is_default(str(b, "network") ?: ENG_NET_DEFAULT);
-  json_t *addrs = json_object_get(b, "addrs");
-  size_t n = json_object_size(addrs), k = 0;
-  struct eng_hosts_entry *e = xcalloc_array(n + 1, sizeof *e);
-  char **ids = xcalloc_array(n + 1, sizeof *ids);
+/* The names of container id in the hosts files, cached in names (id ->
+ * names); NULL when its record cannot be read. */
+static const char *names_for(int cdir, json_t *names, const char *id) {
+  json_t *have = json_object_get(names, id);
+  if (have)
+    return json_string_value(have);
+  json_t *c = eng_load(cdir, id);
+  if (c == NULL)
+    return NULL;
+  _cleanup_free_ char *n = names_of(c);
+  json_decref(c);
+  json_object_set_new(names, id, json_string(n));
+  return json_string_value(json_object_get(names, id));
+}
+
+/* Whether id (of the store at root) has an address in addrs. */
+static bool has_addr(json_t *addrs, const char *root, const char *id) {
   const char *ip;
   json_t *a;
   json_object_foreach(addrs, ip, a) {
-    if (strcmp(str(a, "root") ?: "", root) != 0)
-      continue;
-    json_t *c = eng_load(cdir, str(a, "id") ?: "");
-    if (c == NULL)
-      continue;
-    e[k] = (struct eng_hosts_entry){ip, names_of(c)};
-    ids[k++] = xstrdup(str(c, "id"));
-    json_decref(c);
+    if (strcmp(str(a, "id") ?: "", id) == 0 && strcmp(str(a, "root") ?: "", root) == 0)
+      return true;
   }
-  for (size_t i = 0; i < k; i++) {
-    _cleanup_free_ char *path = xasprintf("%s/hosts", ids[i]);
-    _cleanup_free_ char *base = read_file_at(cdir, path, NULL, NULL);
-    if (base == NULL)
+  return false;
+}
+
+/* The /etc/hosts of container id: on each bridge it has an address on, its
+ * own entry and, on a user network, the other containers' of the store;
+ * each address once. */
+static void write_hosts(const char *root, int cdir, json_t *st, json_t *names, const char *id) {
+  size_t n = 0, cap = 0;
+  struct eng_hosts_entry *e = NULL;
+  const char *br, *ip;
+  json_t *b, *a;
+  json_object_foreach(json_object_get(st, "bridges"), br, b) {
+    json_t *addrs = json_object_get(b, "addrs");
+    if (!has_addr(addrs, root, id))
       continue;
+    bool user = !eng_network_is_default(str(b, "network") ?: ENG_NET_DEFAULT);
+    json_object_foreach(addrs, ip, a) {
+      const char *aid = str(a, "id") ?: "";
+      if (strcmp(str(a, "root") ?: "", root) != 0 || (!user && strcmp(aid, id) != 0))
+        continue;
+      bool seen = false;
+      for (size_t i = 0; i < n; i++)
+        seen = seen || strcmp(e[i].ip, ip) == 0;
+      const char *nm = seen ? NULL : names_for(cdir, names, aid);
+      if (nm == NULL)
+        continue;
+      if (n == cap)
+        e = xrealloc(e, (cap = cap ? 2 * cap : 8) * sizeof *e);
+      e[n++] = (struct eng_hosts_entry){ip, nm};
+    }
+  }
+  _cleanup_free_ char *path = xasprintf("%s/hosts", id);
+  _cleanup_free_ char *base = read_file_at(cdir, path, NULL, NULL);
+  if (base) {
     /* in place: the file is bound into the container (a rename would not be seen) */
-    _cleanup_free_ char *text = user ? eng_hosts_text(base, e, k) : eng_hosts_text(base, &e[i], 1);
+    _cleanup_free_ char *text = eng_hosts_text(base, e, n);
     tote_err *err = NULL;
     if (write_file_at(cdir, path, text, strlen(text), 0644, &err) < 0) {
       log_warn("%s", err->msg);
       err_free(&err);
     }
   }
-  for (size_t i = 0; i < k; i++) {
-    free((char *)e[i].names);
-    free(ids[i]);
-  }
   free(e);
-  free(ids);
+}
+
+/* Each container of the store on bridge br gets its /etc/hosts written
+ * again (write_hosts). */
+static void refresh_hosts(const char *root, int cdir, json_t *st, const char *br) {
+  json_t *addrs = json_object_get(json_object_get(json_object_get(st, "bridges"), br), "addrs");
+  json_t *names = json_object();
+  const char *ip;
+  json_t *a;
+  json_object_foreach(addrs, ip, a) {
+    if (strcmp(str(a, "root") ?: "", root) == 0)
+      write_hosts(root, cdir, st, names, str(a, "id") ?: "");
+  }
+  json_decref(names);
 }
 
 /* The host ports: chosen for -P, checked free, taken in the IPAM. */
@@ -360,32 +401,78 @@ static void mac_of(uint32_t ip, uint8_t mac[6]) {
     mac[2 + i] = (uint8_t)(ip >> (24 - 8 * i));
 }
 
-/* Inside the namespace: lo up; on a bridge eth0's address, up, and the
- * default route. */
-static int inside(int nsfd, json_t *live, tote_err **err) {
+/* Inside the namespace: lo up; on a bridge, link's address on ifname,
+ * up, and (route: the first network's) the default route. */
+static int inside(int nsfd, json_t *link, const char *ifname, bool route, tote_err **err) {
   struct eng_nl nl;
   if (eng_nl_open(&nl, nsfd, err) < 0)
     return -1;
   int lo, eth = 0, r = eng_nl_link(&nl, "lo", &lo, NULL, err);
   if (r == 0 && lo)
     r = eng_nl_link_up(&nl, lo, err);
-  const char *ip_s = str(live, "ip");
+  const char *ip_s = str(link, "ip");
   uint32_t ip, gw;
   if (r == 0 && ip_s && eng_ip_parse(ip_s, &ip) == 0 &&
-      eng_ip_parse(str(live, "gateway") ?: "", &gw) == 0) {
-    int prefix = (int)json_integer_value(json_object_get(live, "prefix"));
-    r = eng_nl_link(&nl, "eth0", &eth, NULL, err);
+      eng_ip_parse(str(link, "gateway") ?: "", &gw) == 0) {
+    int prefix = (int)json_integer_value(json_object_get(link, "prefix"));
+    r = eng_nl_link(&nl, ifname, &eth, NULL, err);
     if (r == 0 && eth == 0)
-      r = err_set(err, 0, "eth0 did not reach the container's namespace");
+      r = err_set(err, 0, "%s did not reach the container's namespace", ifname);
     if (r == 0)
       r = eng_nl_addr_add(&nl, eth, ip, prefix, err);
     if (r == 0)
       r = eng_nl_link_up(&nl, eth, err);
-    if (r == 0 && !json_is_true(json_object_get(live, "internal")))
+    if (r == 0 && route && !json_is_true(json_object_get(link, "internal")))
       r = eng_nl_default_route(&nl, eth, gw, err);
   }
   eng_nl_close(&nl);
   return r;
+}
+
+/* On the host: net's bridge up (first: the first container on it) and a
+ * veth pair, veth a port of it, ifname in the namespace nsfd. */
+static int plug(json_t *net, const struct eng_subnet *sn, uint32_t gw, bool first,
+                const char *veth, const char *ifname, uint32_t ip, int nsfd, tote_err **err) {
+  struct eng_nl nl = {0};
+  int index = 0, mtu = 0;
+  int r = eng_nl_open(&nl, -1, err);
+  if (r == 0)
+    r = bridge_up(&nl, net, sn, gw, first, &index, &mtu, err);
+  if (r == 0) {
+    uint8_t mac[6];
+    mac_of(ip, mac);
+    eng_nl_link_del(&nl, veth, NULL); /* what a crashed run may have left */
+    r = eng_nl_veth_add(&nl, veth, index, mtu, ifname, nsfd, mac, err);
+    int vi = 0;
+    if (r == 0)
+      r = eng_nl_link(&nl, veth, &vi, NULL, err);
+    if (r == 0)
+      r = eng_nl_port_hairpin(&nl, vi, err);
+    if (r == 0)
+      r = eng_nl_link_up(&nl, vi, err);
+  }
+  if (nl.sock)
+    eng_nl_close(&nl);
+  return r;
+}
+
+/* What a link on net records: its bridge, address and the rest. */
+static void describe(json_t *link, json_t *net, const char *veth, const char *ifname,
+                     uint32_t ip, int prefix) {
+  char ips[ENG_IP_LEN];
+  eng_ip_format(ip, ips);
+  uint8_t mac[6];
+  mac_of(ip, mac);
+  json_object_set_new(link, "bridge", json_string(str(net, "bridge")));
+  json_object_set_new(link, "network", json_string(str(net, "name")));
+  json_object_set_new(link, "veth", json_string(veth));
+  json_object_set_new(link, "ifname", json_string(ifname));
+  json_object_set_new(link, "ip", json_string(ips));
+  json_object_set_new(link, "prefix", json_integer(prefix));
+  json_object_set(link, "gateway", json_object_get(net, "gateway"));
+  json_object_set_new(link, "internal", json_boolean(json_is_true(json_object_get(net, "internal"))));
+  json_object_set_new(link, "mac", json_sprintf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+                                                mac[2], mac[3], mac[4], mac[5]));
 }
 
 /* The bridge part, under the IPAM lock: address and ports taken (and
@@ -419,50 +506,20 @@ static int attach(const char *root, int cdir, json_t *c, json_t *live, int nsfd,
     r = eng_ipam_take(b, &sn, gw, want, id, root, &ip, err);
   if (r == 0 && (ports = take_ports(st, json_object_get(req, "ports"), id, root, err)) == NULL)
     r = -1;
-  char ips[ENG_IP_LEN], veth[16];
+  char veth[16];
   snprintf(veth, sizeof veth, "veth%.11s", id);
   if (r == 0) {
-    eng_ip_format(ip, ips);
-    uint8_t mac[6];
-    mac_of(ip, mac);
-    json_object_set_new(live, "bridge", json_string(br));
-    json_object_set_new(live, "network", json_string(str(net, "name")));
-    json_object_set_new(live, "veth", json_string(veth));
-    json_object_set_new(live, "ip", json_string(ips));
-    json_object_set_new(live, "prefix", json_integer(sn.prefix));
-    json_object_set(live, "gateway", json_object_get(net, "gateway"));
-    json_object_set_new(live, "internal", json_boolean(internal));
-    json_object_set_new(live, "mac", json_sprintf("%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-                                                  mac[2], mac[3], mac[4], mac[5]));
+    describe(live, net, veth, "eth0", ip, sn.prefix);
     json_object_set_new(live, "ports", ports);
     ports = NULL;
     r = eng_ipam_save(state_root, st, err);
     if (r == 0)
       r = eng_save(cdir, c, err);
   }
-  struct eng_nl nl = {0};
-  int index = 0, mtu = 0;
   if (r == 0)
-    r = eng_nl_open(&nl, -1, err);
+    r = plug(net, &sn, gw, first, veth, "eth0", ip, nsfd, err);
   if (r == 0)
-    r = bridge_up(&nl, net, &sn, gw, first, &index, &mtu, err);
-  if (r == 0) {
-    uint8_t mac[6];
-    mac_of(ip, mac);
-    eng_nl_link_del(&nl, veth, NULL); /* what a crashed run may have left */
-    r = eng_nl_veth_add(&nl, veth, index, mtu, "eth0", nsfd, mac, err);
-    int vi = 0;
-    if (r == 0)
-      r = eng_nl_link(&nl, veth, &vi, NULL, err);
-    if (r == 0)
-      r = eng_nl_port_hairpin(&nl, vi, err);
-    if (r == 0)
-      r = eng_nl_link_up(&nl, vi, err);
-  }
-  if (nl.sock)
-    eng_nl_close(&nl);
-  if (r == 0)
-    r = inside(nsfd, live, err);
+    r = inside(nsfd, live, "eth0", true, err);
   if (r == 0) {
     json_t *pj;
     size_t i, n = json_array_size(json_object_get(live, "ports"));
@@ -477,6 +534,106 @@ static int attach(const char *root, int cdir, json_t *c, json_t *live, int nsfd,
   json_decref(st);
   json_decref(net);
   return r;
+}
+
+/* The container (running: c's "net" says where its namespace is, nsfd)
+ * joins one more network, name, under the IPAM lock the caller holds: an
+ * address on its bridge (ip: asked for, or NULL), eth1, eth2... in the
+ * namespace, recorded in c's "net" "extra" (saved before the links are
+ * made, as attach does); no default route, no published port. */
+static int connect_live(const char *root, int cdir, json_t *c, const char *name, const char *ip_s,
+                        int nsfd, tote_err **err) {
+  json_t *live = json_object_get(c, "net");
+  const char *id = str(c, "id"), *state_root = str(json_object_get(c, "network"), "state_root");
+  json_t *extra = json_object_get(live, "extra");
+  if (extra == NULL)
+    json_object_set_new(live, "extra", extra = json_array());
+  size_t k = 1; /* eth<k>: the first one no link has */
+  for (size_t i = 0; i < json_array_size(extra); i++) {
+    char want[8];
+    snprintf(want, sizeof want, "eth%zu", k);
+    if (strcmp(str(json_array_get(extra, i), "ifname") ?: "", want) == 0) {
+      k++;
+      i = (size_t)-1; /* again from the first */
+    }
+  }
+  if (k > 9)
+    return err_set(err, 0, "container %.12s is on 10 networks: disconnect one first", id);
+  json_t *net = eng_network_get(root, name, err);
+  if (net == NULL)
+    return -1;
+  struct eng_subnet sn;
+  uint32_t gw, want = 0, ip = 0;
+  const char *br = str(net, "bridge");
+  json_t *st = NULL, *b = NULL;
+  bool first = false;
+  int r = eng_network_addrs(net, &sn, &gw, err);
+  if (r == 0 && ip_s && eng_ip_parse(ip_s, &want) < 0)
+    r = err_set(err, 0, "--ip \"%s\": an IPv4 address", ip_s);
+  if (r == 0 && (st = eng_ipam_load(state_root, err)) == NULL)
+    r = -1;
+  if (r == 0) {
+    eng_ipam_sweep(st);
+    if (has_addr(json_object_get(json_object_get(json_object_get(st, "bridges"), br), "addrs"),
+                 root, id))
+      r = err_set(err, 0, "container %.12s is on network %s already", id, name);
+  }
+  if (r == 0) {
+    first = eng_ipam_bridge_users(st, br) == 0;
+    if ((b = eng_ipam_bridge(st, br, name, &sn, gw, json_is_true(json_object_get(net, "internal")),
+                             err)) == NULL)
+      r = -1;
+  }
+  if (r == 0)
+    r = eng_ipam_take(b, &sn, gw, want, id, root, &ip, err);
+  char veth[16], ifname[8];
+  snprintf(veth, sizeof veth, "vx%zu%.11s", k, id);
+  snprintf(ifname, sizeof ifname, "eth%zu", k);
+  json_t *link = json_object();
+  if (r == 0) {
+    describe(link, net, veth, ifname, ip, sn.prefix);
+    json_array_append(extra, link);
+    r = eng_ipam_save(state_root, st, err);
+    if (r == 0)
+      r = eng_save(cdir, c, err);
+  }
+  if (r == 0)
+    r = plug(net, &sn, gw, first, veth, ifname, ip, nsfd, err);
+  if (r == 0)
+    r = inside(nsfd, link, ifname, false, err);
+  if (r == 0)
+    refresh_hosts(root, cdir, st, br);
+  json_decref(link);
+  json_decref(st);
+  json_decref(net);
+  return r;
+}
+
+/* Undo one link of connect_live (or of what is left of it): the veth pair
+ * (its end in the namespace goes with it), the address, the bridge when
+ * it has no one left, the hosts files of who is still there. */
+static void unplug(const char *root, int cdir, json_t *st, json_t *link, const char *id) {
+  const char *br = str(link, "bridge"), *veth = str(link, "veth");
+  tote_err *err = NULL;
+  struct eng_nl nl = {0};
+  if (eng_nl_open(&nl, -1, &err) < 0) {
+    log_warn("%s", err->msg);
+    err_free(&err);
+  }
+  if (nl.sock && veth && eng_nl_link_del(&nl, veth, &err) < 0) {
+    log_warn("%s", err->msg);
+    err_free(&err);
+  }
+  if (br) {
+    eng_ipam_release_on(st, br, id);
+    eng_ipam_sweep(st);
+    if (eng_ipam_bridge_users(st, br) == 0 && nl.sock)
+      bridge_down(&nl, st, br);
+    else if (cdir >= 0)
+      refresh_hosts(root, cdir, st, br);
+  }
+  if (nl.sock)
+    eng_nl_close(&nl);
 }
 
 int eng_net_up(const char *root, int cdir, json_t *c, tote_err **err) {
@@ -499,8 +656,16 @@ int eng_net_up(const char *root, int cdir, json_t *c, tote_err **err) {
   if (lock < 0)
     return -1;
   _cleanup_close_ int nsfd = eng_netns_make(path, err);
-  int r = nsfd < 0 ? -1 : strcmp(mode, "bridge") == 0 ? attach(root, cdir, c, live, nsfd, err)
-                                                      : inside(nsfd, live, err);
+  int r = nsfd < 0                      ? -1
+          : strcmp(mode, "bridge") == 0 ? attach(root, cdir, c, live, nsfd, err)
+                                         : inside(nsfd, live, "eth0", true, err);
+  /* the networks tote network connect added */
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(req, "extra"), i, x) {
+    if (r == 0)
+      r = connect_live(root, cdir, c, str(x, "name") ?: "", str(x, "ip"), nsfd, err);
+  }
   if (r == 0)
     r = eng_save(cdir, c, err);
   if (r < 0) {
@@ -550,6 +715,12 @@ void eng_net_down(const char *root, json_t *c) {
     err_free(&err);
   }
   if (st) {
+    tote_err *ignored = NULL;
+    _cleanup_close_ int cdir = eng_containers_dir(root, &ignored);
+    err_free(&ignored);
+    /* the networks tote network connect added */
+    json_t *x;
+    json_array_foreach(json_object_get(live, "extra"), i, x) unplug(root, cdir, st, x, id);
     eng_ipam_release(st, id);
     eng_ipam_sweep(st);
     if (eng_ipam_bridge_users(st, br) == 0 && nl.sock)
@@ -558,9 +729,6 @@ void eng_net_down(const char *root, json_t *c) {
       log_warn("%s", err->msg);
       err_free(&err);
     }
-    tote_err *ignored = NULL;
-    _cleanup_close_ int cdir = eng_containers_dir(root, &ignored);
-    err_free(&ignored);
     if (cdir >= 0 && json_object_get(json_object_get(st, "bridges"), br))
       refresh_hosts(root, cdir, st, br);
     json_decref(st);
@@ -568,6 +736,139 @@ void eng_net_down(const char *root, json_t *c) {
   if (nl.sock)
     eng_nl_close(&nl);
   json_object_del(c, "net");
+}
+
+/* ---- network connect, disconnect ---- */
+
+/* c's link to network name (from connect_live) undone and dropped from
+ * c's "net"; its own hosts file written again without that network. */
+static void drop_link(const char *root, int cdir, json_t *c, const char *name) {
+  json_t *links = json_object_get(json_object_get(c, "net"), "extra");
+  const char *state_root = str(json_object_get(c, "network"), "state_root") ?: ENG_STATE_ROOT;
+  const char *id = str(c, "id");
+  size_t i;
+  json_t *x;
+  json_array_foreach(links, i, x) {
+    if (strcmp(str(x, "network") ?: "", name) != 0)
+      continue;
+    tote_err *err = NULL;
+    json_t *st = eng_ipam_load(state_root, &err);
+    if (st == NULL) {
+      log_warn("%s", err->msg);
+      err_free(&err);
+    } else {
+      unplug(root, cdir, st, x, id);
+      json_t *names = json_object();
+      write_hosts(root, cdir, st, names, id);
+      json_decref(names);
+      if (eng_ipam_save(state_root, st, &err) < 0) {
+        log_warn("%s", err->msg);
+        err_free(&err);
+      }
+      json_decref(st);
+    }
+    json_array_remove(links, i);
+    return;
+  }
+}
+
+/* The index of name in the "extra" list of req (what connect added), or -1. */
+static int extra_index(json_t *req, const char *name) {
+  size_t i;
+  json_t *x;
+  json_array_foreach(json_object_get(req, "extra"), i, x) {
+    if (strcmp(str(x, "name") ?: "", name) == 0)
+      return (int)i;
+  }
+  return -1;
+}
+
+int eng_net_connect(const char *root, int cdir, const char *id, const char *name, const char *ip,
+                    tote_err **err) {
+  json_t *c = eng_load(cdir, id);
+  if (c == NULL)
+    return err_set(err, 0, "containers/%s/container.json cannot be read", id);
+  json_t *req = json_object_get(c, "network");
+  const char *mode = str(req, "mode") ?: "none";
+  int r = 0;
+  uint32_t a;
+  json_t *net = NULL;
+  if (strcmp(mode, "bridge") != 0)
+    r = err_set(err, 0, "container %.12s runs with --network %s: only a container on a bridge "
+                "network can join another", id, mode);
+  else if (strcmp(str(req, "name") ?: "", name) == 0 || extra_index(req, name) >= 0)
+    r = err_set(err, 0, "container %.12s is on network %s already", id, name);
+  else if (ip && eng_ip_parse(ip, &a) < 0)
+    r = err_set(err, 0, "--ip \"%s\": an IPv4 address", ip);
+  else if ((net = eng_network_get(root, name, err)) == NULL)
+    r = -1;
+  json_decref(net);
+  _cleanup_free_ char *sr = xstrdup(str(req, "state_root") ?: ENG_STATE_ROOT);
+  json_decref(c);
+  if (r < 0)
+    return -1;
+  /* again under the lock: the monitor writes the record as the container
+   * comes and goes */
+  _cleanup_close_ int lock = eng_ipam_lock(sr, err);
+  if (lock < 0 || (c = eng_load(cdir, id)) == NULL)
+    return lock < 0 ? -1 : err_set(err, 0, "container %.12s is gone", id);
+  req = json_object_get(c, "network");
+  json_t *extra = json_object_get(req, "extra");
+  if (extra == NULL)
+    json_object_set_new(req, "extra", extra = json_array());
+  json_t *x = json_pack("{s:s}", "name", name);
+  if (ip)
+    json_object_set_new(x, "ip", json_string(ip));
+  json_array_append_new(extra, x);
+  json_t *live = json_object_get(c, "net");
+  const char *ns = str(live, "netns");
+  if (live && ns && eng_netns_exists(ns)) {
+    _cleanup_close_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+    r = nsfd < 0 ? err_sys(err, "opening %s", ns)
+                 : connect_live(root, cdir, c, name, ip, nsfd, err);
+    if (r < 0) { /* what was made of it goes, and the request with it */
+      drop_link(root, cdir, c, name);
+      json_array_remove(extra, json_array_size(extra) - 1);
+      tote_err *e2 = NULL;
+      if (eng_save(cdir, c, &e2) < 0) {
+        log_warn("%s", e2->msg);
+        err_free(&e2);
+      }
+    }
+  }
+  if (r == 0)
+    r = eng_save(cdir, c, err);
+  json_decref(c);
+  return r;
+}
+
+int eng_net_disconnect(const char *root, int cdir, const char *id, const char *name,
+                       tote_err **err) {
+  json_t *c = eng_load(cdir, id);
+  if (c == NULL)
+    return err_set(err, 0, "containers/%s/container.json cannot be read", id);
+  const char *state_root = str(json_object_get(c, "network"), "state_root") ?: ENG_STATE_ROOT;
+  _cleanup_free_ char *sr = xstrdup(state_root);
+  json_decref(c);
+  _cleanup_close_ int lock = eng_ipam_lock(sr, err);
+  if (lock < 0)
+    return -1;
+  if ((c = eng_load(cdir, id)) == NULL)
+    return err_set(err, 0, "container %.12s is gone", id);
+  json_t *req = json_object_get(c, "network");
+  int k = extra_index(req, name), r = 0;
+  if (strcmp(str(req, "name") ?: "", name) == 0)
+    r = err_set(err, 0, "network %s is the one container %.12s was run with: tote network "
+                "disconnect takes away only what tote network connect added", name, id);
+  else if (k < 0)
+    r = err_set(err, 0, "container %.12s is not on network %s", id, name);
+  if (r == 0) {
+    drop_link(root, cdir, c, name);
+    json_array_remove(json_object_get(req, "extra"), (size_t)k);
+    r = eng_save(cdir, c, err);
+  }
+  json_decref(c);
+  return r;
 }
 
 /* ---- what it looks like ---- */
@@ -612,6 +913,21 @@ json_t *eng_net_settings(json_t *c) {
     json_object_set_new(nets, name ?: mode,
                         json_pack("{s:s, s:s, s:i, s:s, s:s}", "NetworkID", "", "IPAddress", ip,
                                   "IPPrefixLen", prefix, "Gateway", gw, "MacAddress", mac));
+  /* what tote network connect added: addressed while it runs */
+  json_t *x;
+  json_array_foreach(json_object_get(req, "extra"), i, x) {
+    json_t *link = NULL, *l;
+    size_t j;
+    json_array_foreach(json_object_get(live, "extra"), j, l) {
+      if (strcmp(str(l, "network") ?: "", str(x, "name") ?: "") == 0)
+        link = l;
+    }
+    json_object_set_new(
+        nets, str(x, "name") ?: "",
+        json_pack("{s:s, s:s, s:I, s:s, s:s}", "NetworkID", "", "IPAddress", str(link, "ip") ?: "",
+                  "IPPrefixLen", json_integer_value(json_object_get(link, "prefix")), "Gateway",
+                  str(link, "gateway") ?: "", "MacAddress", str(link, "mac") ?: ""));
+  }
   return json_pack("{s:s, s:s, s:i, s:s, s:o, s:o, s:s}", "IPAddress", ip, "Gateway", gw,
                    "IPPrefixLen", prefix, "MacAddress", mac, "Ports", ports, "Networks", nets,
                    "SandboxKey", str(live, "netns") ?: "");

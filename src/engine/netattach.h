@@ -64,6 +64,17 @@ int eng_net_up(const char *root, int cdir, json_t *c, struct tote_err **err);
 /* Undo what eng_net_up made (each step tolerant of what is gone already)
  * and drop c's "net" (the caller saves c). */
 void eng_net_down(const char *root, json_t *c);
+/* tote network connect: container id (of the store whose ROOT/containers
+ * is cdir) joins network name as well (ip: the address asked for, or
+ * NULL): at once when it runs (eth1, eth2... in its namespace, an address
+ * on the network's bridge, the hosts files of both sides), and at each
+ * start after (c's "network" "extra" keeps the request).  Under the IPAM
+ * lock; c is saved.  Only a container on a bridge network can. */
+int eng_net_connect(const char *root, int cdir, const char *id, const char *name, const char *ip,
+                    struct tote_err **err);
+/* tote network disconnect: the reverse, for a network connect added. */
+int eng_net_disconnect(const char *root, int cdir, const char *id, const char *name,
+                       struct tote_err **err);
 /* The container's published ports as docker's tote port prints them: an
  * array of strings ("80/tcp -> 0.0.0.0:8080"), empty when it does not
  * run. */

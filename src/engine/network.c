@@ -280,8 +280,16 @@ json_t *eng_network_users(const char *root, const char *name) {
   size_t i;
   json_t *c;
   json_array_foreach(list, i, c) {
-    const char *net = json_string_value(json_object_get(json_object_get(c, "network"), "name"));
-    if (net && strcmp(net, name) == 0)
+    json_t *req = json_object_get(c, "network");
+    const char *net = json_string_value(json_object_get(req, "name"));
+    bool on = net && strcmp(net, name) == 0;
+    size_t k;
+    json_t *x;
+    json_array_foreach(json_object_get(req, "extra"), k, x) {
+      const char *n = json_string_value(json_object_get(x, "name"));
+      on = on || (n && strcmp(n, name) == 0);
+    }
+    if (on)
       json_array_append(out, json_object_get(c, "name"));
   }
   json_decref(list);

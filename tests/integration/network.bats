@@ -4,7 +4,8 @@
 # reached from the host (127.0.0.1, the bridge's address) and from a test
 # "host" in a namespace of its own, --network none|host|container:, the
 # errors (a port in use, an overlapping subnet, an unknown network, a
-# network in use), 20 parallel runs without a duplicate address, and
+# network in use), network connect/disconnect, 20 parallel runs without a
+# duplicate address, and
 # cleanup: links, addresses, nft rules and the IPAM state are as they were
 # after rm, --rm and a killed monitor.
 #
@@ -235,6 +236,52 @@ wait_http() {
 	run -0 sh -c "for i in \$(seq 20); do $TOTE --root $STORE inspect p\$i | jq -r '.[0].NetworkSettings.IPAddress'; done"
 	[ "$(sort <<<"$output" | uniq | grep -c .)" = 20 ]
 	[ "$(jq '[.bridges.tote0.addrs | keys[]] | length' "$IPAM")" = 20 ]
+}
+
+@test "network connect/disconnect: a running container joins a second network (eth1, names both ways), leaves it, keeps it across restart; the host as before" {
+	local before b_id
+	before=$(host_net)
+	tote network create --subnet 10.231.1.0/24 front >/dev/null
+	tote network create --subnet 10.231.2.0/24 back >/dev/null
+	tote run -d --name web --network front t/bb:1 sleep 600 >/dev/null
+	tote run -d --name db --network back t/bb:1 sleep 600 >/dev/null
+	b_id=$(tote inspect db | jq -r '.[0].Id')
+	run -0 tote network connect --ip 10.231.1.50 front db
+	run -0 tote exec db ip -o -4 addr show eth1
+	assert_output --partial 10.231.1.50/24
+	run -0 tote exec db ping -c1 -W3 web
+	run -0 tote exec web ping -c1 -W3 db
+	assert_output --partial 10.231.1.50
+	run -0 tote inspect db
+	[ "$(jq -r '.[0].NetworkSettings.Networks.front.IPAddress' <<<"$output")" = 10.231.1.50 ]
+	[ "$(jq -r '.[0].NetworkSettings.Networks.back.IPAddress' <<<"$output")" = 10.231.2.2 ]
+	# the network is in use now by both
+	run -125 tote network rm front
+	assert_output --partial db
+	# refusals: twice, the network it was run with, one it is not on, none
+	run -125 tote network connect front db
+	assert_output --partial "on network front already"
+	run -125 tote network disconnect back db
+	run -125 tote network disconnect tote db
+	run -125 tote network connect front no-such-container
+	tote run -d --name lonely --network none t/bb:1 sleep 600 >/dev/null
+	run -125 tote network connect front lonely
+	assert_output --partial "--network none"
+	# kept across a restart (eth1 made again at start), and across stop
+	run -0 tote restart -t 0 db
+	run -0 tote exec db ping -c1 -W3 web
+	# disconnect: the link, the address and the names go
+	run -0 tote network disconnect front db
+	run -0 tote exec db ip -o link
+	refute_output --partial eth1
+	run -0 tote exec web cat /etc/hosts
+	refute_output --regexp $'\tdb( |$)'
+	run -1 grep -q "$b_id" <(jq -c '.bridges[] | select(.network == "front") | .addrs' "$IPAM")
+	# connected again, then all removed: nothing stays
+	run -0 tote network connect front db
+	tote rm -f web db lonely >/dev/null
+	tote network rm front back >/dev/null
+	diff <(echo "$before") <(host_net)
 }
 
 @test "cleanup: after rm, rm -f, --rm and a killed monitor the host's links, addresses, rules and IPAM are as before" {

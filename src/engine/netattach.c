@@ -245,7 +245,8 @@ static int bridge_up(struct eng_nl *nl, json_t *net, const struct eng_subnet *sn
     return -1;
   if (!internal && sysctl_on("/proc/sys/net/ipv4/ip_forward", err) < 0)
     return -1;
-  if (eng_nft_table(err) < 0 || eng_nft_subnet(true, sn, internal, err) < 0)
+  if (eng_nft_table(err) < 0 || eng_nft_subnet(true, sn, internal, err) < 0 ||
+      eng_nft_bridge(true, br, err) < 0)
     return -1;
   return 0;
 }
@@ -258,6 +259,9 @@ static void bridge_down(struct eng_nl *nl, json_t *st, const char *br) {
   tote_err *err = NULL;
   if (b && eng_subnet_parse(str(b, "subnet") ?: "", "subnet", &sn, &err) == 0 &&
       eng_nft_subnet(false, &sn, json_is_true(json_object_get(b, "internal")), &err) < 0)
+    log_debug("%s", err->msg);
+  err_free(&err);
+  if (eng_nft_bridge(false, br, &err) < 0)
     log_debug("%s", err->msg);
   err_free(&err);
   if (eng_nl_link_del(nl, br, &err) < 0) {

@@ -61,6 +61,8 @@ int eng_nft_table(tote_err **err) {
       "add table " T "\n"
       "add set " T " nets { type ipv4_addr; flags interval; }\n"
       "add set " T " internal { type ipv4_addr; flags interval; }\n"
+      "add set " T " bridges { type ifname; }\n"
+      "add map " T " frombridge { type ifname : verdict; }\n"
       "add map " T " ports { type inet_proto . inet_service : ipv4_addr . inet_service; }\n"
       "add map " T " hostports { type ipv4_addr . inet_proto . inet_service : "
       "ipv4_addr . inet_service; }\n"
@@ -80,7 +82,14 @@ int eng_nft_table(tote_err **err) {
       "add rule " T " postrouting ct status dnat ip saddr @nets masquerade\n"
       "add rule " T " postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n"
       "add rule " T " forward ip saddr @internal drop\n"
-      "add rule " T " forward ip daddr @internal drop\n";
+      "add rule " T " forward ip daddr @internal drop\n"
+      /* networks apart, as docker's: nothing from one bridge to another
+       * (each bridge's chain), but to a published port (DNAT'd: through
+       * the host's address).  Not a rule on the bridges alone: where
+       * br_netfilter is loaded, what a bridge switches between two of its
+       * ports comes here too, from and to that bridge. */
+      "add rule " T " forward iifname @bridges oifname @bridges ct status dnat accept\n"
+      "add rule " T " forward iifname vmap @frombridge\n";
   return eng_nft_run(table, err);
 }
 
@@ -95,6 +104,38 @@ int eng_nft_subnet(bool add, const struct eng_subnet *s, bool internal, tote_err
   _cleanup_free_ char *cmd = xasprintf("%s element " T " %s { %s }\n", add ? "add" : "delete",
                                        internal ? "internal" : "nets", sn);
   return eng_nft_run(cmd, err);
+}
+
+int eng_nft_bridge(bool add, const char *br, tote_err **err) {
+  if (add) {
+    _cleanup_free_ char *cmd = xasprintf(
+        "add element " T " bridges { \"%s\" }\n"
+        "add chain " T " from-%s\n"
+        "flush chain " T " from-%s\n"
+        "add rule " T " from-%s oifname != \"%s\" oifname @bridges drop\n"
+        "add element " T " frombridge { \"%s\" : jump from-%s }\n",
+        br, br, br, br, br, br, br);
+    return eng_nft_run(cmd, err);
+  }
+  /* one by one: what is gone already fails only its own step */
+  char *steps[] = {
+      xasprintf("delete element " T " frombridge { \"%s\" }\n", br),
+      xasprintf("delete element " T " bridges { \"%s\" }\n", br),
+      xasprintf("flush chain " T " from-%s\ndelete chain " T " from-%s\n", br, br),
+  };
+  int r = 0;
+  for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    tote_err *e = NULL;
+    if (eng_nft_run(steps[i], &e) < 0) {
+      if (r == 0 && err)
+        *err = e;
+      else
+        err_free(&e);
+      r = -1;
+    }
+    free(steps[i]);
+  }
+  return r;
 }
 
 static char *element(bool add, uint32_t ip, const struct eng_port *p) {

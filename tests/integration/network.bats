@@ -4,7 +4,8 @@
 # reached from the host (127.0.0.1, the bridge's address) and from a test
 # "host" in a namespace of its own, --network none|host|container:, the
 # errors (a port in use, an overlapping subnet, an unknown network, a
-# network in use), network connect/disconnect, 20 parallel runs without a
+# network in use), networks kept apart, network connect/disconnect, 20
+# parallel runs without a
 # duplicate address, and
 # cleanup: links, addresses, nft rules and the IPAM state are as they were
 # after rm, --rm and a killed monitor.
@@ -238,14 +239,19 @@ wait_http() {
 	[ "$(jq '[.bridges.tote0.addrs | keys[]] | length' "$IPAM")" = 20 ]
 }
 
-@test "network connect/disconnect: a running container joins a second network (eth1, names both ways), leaves it, keeps it across restart; the host as before" {
+@test "networks apart; network connect/disconnect: a running container joins a second network (eth1, names both ways), leaves it, keeps it across restart; the host as before" {
 	local before b_id
 	before=$(host_net)
 	tote network create --subnet 10.231.1.0/24 front >/dev/null
 	tote network create --subnet 10.231.2.0/24 back >/dev/null
-	tote run -d --name web --network front t/bb:1 sleep 600 >/dev/null
+	tote run -d --name web --network front -p 18110:80 t/bb:1 sh -c 'echo served-by-web >/tmp/index.html; exec httpd -f -p 80 -h /tmp' >/dev/null
 	tote run -d --name db --network back t/bb:1 sleep 600 >/dev/null
 	b_id=$(tote inspect db | jq -r '.[0].Id')
+	# networks apart, as docker's: nothing routed from back to front, but a
+	# published port (through the host's address, here back's gateway)
+	run -1 tote exec db ping -c1 -W1 10.231.1.2
+	run -0 tote exec db sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc -w 5 10.231.2.1 18110'
+	assert_output --partial served-by-web
 	run -0 tote network connect --ip 10.231.1.50 front db
 	run -0 tote exec db ip -o -4 addr show eth1
 	assert_output --partial 10.231.1.50/24
@@ -277,6 +283,7 @@ wait_http() {
 	run -0 tote exec web cat /etc/hosts
 	refute_output --regexp $'\tdb( |$)'
 	run -1 grep -q "$b_id" <(jq -c '.bridges[] | select(.network == "front") | .addrs' "$IPAM")
+	run -1 tote exec db ping -c1 -W1 10.231.1.2
 	# connected again, then all removed: nothing stays
 	run -0 tote network connect front db
 	tote rm -f web db lonely >/dev/null

@@ -5,10 +5,9 @@
 # "host" in a namespace of its own, --network none|host|container:, the
 # errors (a port in use, an overlapping subnet, an unknown network, a
 # network in use), networks kept apart, network connect/disconnect, 20
-# parallel runs without a
-# duplicate address, and
-# cleanup: links, addresses, nft rules and the IPAM state are as they were
-# after rm, --rm and a killed monitor.
+# parallel runs without a duplicate address, and cleanup: links, addresses,
+# nft rules and the IPAM state are as they were after rm, --rm and a
+# killed monitor.
 #
 # All traffic stays on this machine.  Each test has its own store; the
 # runtime's state (and the IPAM's) is /run/tote.

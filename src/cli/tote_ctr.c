@@ -376,7 +376,8 @@ static json_t *mounts_of(const struct eng_ctx *e, const char *id) {
 
 static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char *abs_root) {
   const char *id = json_string_value(json_object_get(c, "id"));
-  const char *state = json_string_value(json_object_get(c, "state"));
+  const char *state = eng_state(e, c);
+  bool paused = strcmp(state, "paused") == 0;
   json_t *cmd = json_object_get(c, "command");
   json_t *args = json_array();
   for (size_t i = 1; i < json_array_size(cmd); i++)
@@ -409,7 +410,7 @@ static json_t *inspect_container(const struct eng_ctx *e, json_t *c, const char 
       "s:s, s:s, s:s, s:i, s:s, s:o, s:{s:b, s:{s:s, s:o}}, s:[], s:o}",
       "Id", id, "Created", or_zero(c, "created"), "Path",
       json_string_value(json_array_get(cmd, 0)) ?: "", "Args", args, "State", "Status",
-      state && strcmp(state, "broken") != 0 ? state : "dead", "Running", running, "Paused", 0,
+      state && strcmp(state, "broken") != 0 ? state : "dead", "Running", running, "Paused", paused,
       "Restarting", 0, "OOMKilled", json_is_true(json_object_get(c, "oom_killed")), "Dead", 0,
       "Pid", running ? json_integer_value(json_object_get(c, "pid")) : (json_int_t)0,
       "ExitCode", json_integer_value(json_object_get(c, "exit_code")), "Error", "",

@@ -321,17 +321,12 @@ static char *joined(json_t *args) {
   return out;
 }
 
-/* docker's State: created, running, paused (the runtime's word), exited. */
+/* docker's State: created, running, paused, exited. */
 static const char *ps_state(const struct eng_ctx *e, json_t *c) {
-  if (!eng_running(c))
-    return strcmp(json_string_value(json_object_get(c, "state")) ?: "", "created") == 0
-               ? "created"
-               : "exited";
-  struct rt_context rt = {.root = e->state_root};
-  json_t *st = rt_state(&rt, json_string_value(json_object_get(c, "id")), NULL);
-  bool paused = strcmp(json_string_value(json_object_get(st, "status")) ?: "", "paused") == 0;
-  json_decref(st);
-  return paused ? "paused" : "running";
+  const char *s = eng_state(e, c);
+  return strcmp(s, "created") == 0 || strcmp(s, "running") == 0 || strcmp(s, "paused") == 0
+             ? s
+             : "exited";
 }
 
 /* "k=v,k2=v2", as docker's ps shows labels. */

@@ -151,6 +151,16 @@ static void mark_stopped(const struct eng_ctx *e, json_t *c) {
     close(fd);
 }
 
+const char *eng_state(const struct eng_ctx *e, json_t *c) {
+  if (!eng_running(c))
+    return json_string_value(json_object_get(c, "state")) ?: "exited";
+  struct rt_context rt = {.root = e->state_root};
+  json_t *st = rt_state(&rt, id_of(c), NULL);
+  bool paused = strcmp(json_string_value(json_object_get(st, "status")) ?: "", "paused") == 0;
+  json_decref(st);
+  return paused ? "paused" : "running";
+}
+
 int eng_signal(const struct eng_ctx *e, json_t *c, int sig, bool all, tote_err **err) {
   if (eng_running(c) && (sig == SIGKILL || sig == SIGTERM || sig == SIGINT))
     mark_stopped(e, c);
@@ -158,7 +168,16 @@ int eng_signal(const struct eng_ctx *e, json_t *c, int sig, bool all, tote_err *
     return err_set(err, 0, "container %s is not running (tote start starts it again)",
                    json_string_value(json_object_get(c, "name")));
   struct rt_context rt = {.root = e->state_root};
-  return rt_kill(&rt, id_of(c), sig, all, err);
+  if (rt_kill(&rt, id_of(c), sig, all, err) < 0)
+    return -1;
+  /* a frozen process does not die (cgroup v1's freezer): SIGKILL thaws a
+   * paused container, as docker's does; other signals wait for unpause */
+  if (sig == SIGKILL && strcmp(eng_state(e, c), "paused") == 0) {
+    tote_err *ignored = NULL;
+    if (rt_pause(&rt, id_of(c), false, &ignored) < 0)
+      err_free(&ignored); /* it may have gone already */
+  }
+  return 0;
 }
 
 int eng_stop(const struct eng_ctx *e, json_t *c, int timeout_s, tote_err **err) {

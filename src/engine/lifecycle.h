@@ -29,6 +29,9 @@ json_t *eng_sync(const struct eng_ctx *e, json_t *c);
 json_t *eng_find_synced(const struct eng_ctx *e, const char *arg, struct tote_err **err);
 /* Whether the record says running (after eng_sync). */
 bool eng_running(json_t *c);
+/* docker's State.Status: created, running, paused (the runtime's word for
+ * a running one), exited (or what the record says: broken...). */
+const char *eng_state(const struct eng_ctx *e, json_t *c);
 /* Wait until the container's monitor has gone, at most timeout_ms (< 0:
  * no limit).  1 when it has (with *code its exit code, -1 if unknown), 0
  * on timeout. */

@@ -31,9 +31,17 @@ start_bg() {
 	run -0 tote top bg -o pid,comm
 	assert_line --index 0 --regexp '^ *PID COMMAND$'
 	assert_line --regexp '^ *[0-9]+ sleep$'
+	# options that select processes themselves (aux: all of the host's)
+	# still show only the container's: ps's lines are filtered by PID
+	run -0 tote top bg aux
+	assert_line --index 0 --regexp '^USER +PID '
+	[ "${#lines[@]}" -eq 3 ]
+	# no PID column: nothing to filter by (docker refuses it too)
+	run -125 tote top bg -o comm
+	assert_output --partial "no PID column"
 	# the pids are the container's, as the host sees them
 	local pid
-	pid=$(tote top bg -o pid= | head -1 | tr -d ' ')
+	pid=$(tote top bg -o pid | sed -n 2p | tr -d ' ')
 	[ "$(cat "/proc/$pid/cgroup" | grep -c "$(tote ps -q --no-trunc | head -1)")" -ge 1 ]
 }
 
@@ -62,12 +70,12 @@ start_bg() {
 	start_bg
 	run -0 tote pause bg
 	[ "$output" = bg ]
-	run -0 tote top bg -o stat=
-	refute_line --regexp '^ *[RS]'
+	run -0 tote top bg -o pid,stat
+	refute_line --regexp '^ *[0-9]+ +[RS]'
 	run -0 tote unpause bg
 	[ "$output" = bg ]
-	run -0 tote top bg -o stat=
-	refute_line --regexp '^ *D'
+	run -0 tote top bg -o pid,stat
+	refute_line --regexp '^ *[0-9]+ +D'
 }
 
 @test "top, stats, pause of an unknown or stopped container: clear errors" {
@@ -81,4 +89,19 @@ start_bg() {
 	run -125 --separate-stderr tote stats --no-stream nope
 	run -0 tote stats --no-stream
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "a paused container: inspect says paused; stop (SIGKILL after -t) and rm -f reach it, as docker's" {
+	start_bg
+	run -0 tote pause bg
+	run -0 tote inspect bg
+	[ "$(jq -c '.[0].State | [.Status, .Running, .Paused]' <<<"$output")" = '["paused",true,true]' ]
+	run -0 tote stop -t 1 bg
+	run -0 tote inspect bg
+	[ "$(jq -c '.[0].State | [.Status, .Paused, .ExitCode]' <<<"$output")" = '["exited",false,137]' ]
+	tote start bg >/dev/null
+	run -0 tote pause bg
+	run -0 tote rm -f bg
+	run -0 tote ps -a -q
+	[ -z "$output" ]
 }

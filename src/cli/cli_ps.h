@@ -1,6 +1,7 @@
-/* cli_ps.h - the table of `tote-oci ps` and `tote top`: ps(1)'s own
- * output for the container's pids (ps -p), as runc and docker show it;
- * argv are ps options (default -f). */
+/* cli_ps.h - the table of `tote-oci ps` and `tote top`: ps(1) run with
+ * the user's options (default -ef), and of its output the header and the
+ * lines whose PID column is one of the container's pids, as runc and
+ * docker show it. */
 #ifndef TOTE_CLI_PS_H
 #define TOTE_CLI_PS_H
 

@@ -65,7 +65,7 @@ static int do_top(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
 
 const struct tote_cmd tote_top_cmd = {
     "top", "CONTAINER [ps OPTIONS]",
-    "the processes of a running container, as ps(1) shows them (default ps -f)", do_top, NULL};
+    "the processes of a running container, as ps(1) shows them (default ps -ef)", do_top, NULL};
 
 /* ---- stats ---- */
 

@@ -132,15 +132,25 @@ static json_t *attached(const struct tote_ctx *ctx, const char *name) {
   size_t i;
   json_t *c;
   json_array_foreach(list, i, c) {
-    json_t *live = json_object_get(c, "net");
-    if (strcmp(str(live, "network") ?: "", name) != 0 || !eng_running(c))
+    if (!eng_running(c))
+      continue;
+    /* the network it runs with, or one tote network connect added */
+    json_t *live = json_object_get(c, "net"), *link = NULL, *x;
+    size_t k;
+    if (strcmp(str(live, "network") ?: "", name) == 0)
+      link = live;
+    json_array_foreach(json_object_get(live, "extra"), k, x) {
+      if (strcmp(str(x, "network") ?: "", name) == 0)
+        link = x;
+    }
+    if (link == NULL)
       continue;
     json_object_set_new(out, str(c, "id"),
                         json_pack("{s:s, s:s, s:o}", "Name", str(c, "name"), "MacAddress",
-                                  str(live, "mac") ?: "", "IPv4Address",
-                                  json_sprintf("%s/%d", str(live, "ip") ?: "",
+                                  str(link, "mac") ?: "", "IPv4Address",
+                                  json_sprintf("%s/%d", str(link, "ip") ?: "",
                                                (int)json_integer_value(
-                                                   json_object_get(live, "prefix")))));
+                                                   json_object_get(link, "prefix")))));
   }
   json_decref(list);
   close(dir);

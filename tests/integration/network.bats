@@ -260,6 +260,8 @@ wait_http() {
 	run -0 tote inspect db
 	[ "$(jq -r '.[0].NetworkSettings.Networks.front.IPAddress' <<<"$output")" = 10.231.1.50 ]
 	[ "$(jq -r '.[0].NetworkSettings.Networks.back.IPAddress' <<<"$output")" = 10.231.2.2 ]
+	run -0 tote network inspect front
+	[ "$(jq -r '[.[0].Containers[] | "\(.Name) \(.IPv4Address)"] | sort | join(",")' <<<"$output")" = "db 10.231.1.50/24,web 10.231.1.2/24" ]
 	# the network is in use now by both
 	run -125 tote network rm front
 	assert_output --partial db

@@ -87,7 +87,7 @@ static int do_load(const struct tote_ctx *ctx, int argc, char **argv, tote_err *
   return TOTE_EXIT_OK;
 }
 
-const struct tote_cmd tote_load_cmd = {"load", "[-i FILE]",
+const struct tote_cmd tote_load_cmd = {"load", "[-q] [-i FILE]",
                                        "load images from a docker-archive or oci-archive",
                                        do_load, load_opts};
 

@@ -50,7 +50,7 @@ static void print_help(void) {
 }
 
 static void print_cmd_help(const struct tote_cmd *cmd) {
-  printf("Usage: tote %s %s\n", cmd->name, cmd->args);
+  printf("Usage: tote %s%s%s\n", cmd->name, *cmd->args ? " " : "", cmd->args);
   if (cmd->summary && *cmd->summary)
     printf("\n%s\n", cmd->summary);
   if (cmd->opts && cmd->opts[0].name) {

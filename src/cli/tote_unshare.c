@@ -38,7 +38,7 @@ static int do_unshare(const struct tote_ctx *ctx, int argc, char **argv, tote_er
 const struct tote_cmd tote_unshare_cmd = {
     .name = "unshare",
     .args = "[CMD [ARG...]]",
-    .summary = "Run a command (default: $SHELL) in the user namespace of a user's tote, where "
-               "the store's files have their images' owners.",
+    .summary = "run a command (default: $SHELL) in the user namespace of a user's tote, where "
+               "the store's files have their images' owners",
     .run = do_unshare,
 };

@@ -194,6 +194,8 @@ static void drop_all(json_t *st, const char *id) {
 
 void eng_ipam_release(json_t *st, const char *id) { drop_all(st, id); }
 
+void eng_ipam_release_ports(json_t *st, const char *id) { drop(json_object_get(st, "ports"), id); }
+
 void eng_ipam_release_on(json_t *st, const char *bridge, const char *id) {
   drop(json_object_get(json_object_get(json_object_get(st, "bridges"), bridge), "addrs"), id);
 }

@@ -48,6 +48,8 @@ bool eng_ipam_port_taken(json_t *st, const struct eng_port *p);
 void eng_ipam_release(json_t *st, const char *id);
 /* Release id's address on one bridge (network disconnect). */
 void eng_ipam_release_on(json_t *st, const char *bridge, const char *id);
+/* Release id's host ports (its first network disconnected). */
+void eng_ipam_release_ports(json_t *st, const char *id);
 /* Entries of containers whose directory ROOT/containers/ID is gone. */
 void eng_ipam_sweep(json_t *st);
 /* How many addresses the bridge's entry holds (0 also when it has none). */

@@ -544,9 +544,10 @@ static int attach(const char *root, int cdir, json_t *c, json_t *live, int nsfd,
  * joins one more network, name, under the IPAM lock the caller holds: an
  * address on its bridge (ip: asked for, or NULL), eth1, eth2... in the
  * namespace, recorded in c's "net" "extra" (saved before the links are
- * made, as attach does); no default route, no published port. */
+ * made, as attach does); no published port, and no default route unless
+ * route (the container has no first network left). */
 static int connect_live(const char *root, int cdir, json_t *c, const char *name, const char *ip_s,
-                        int nsfd, tote_err **err) {
+                        bool route, int nsfd, tote_err **err) {
   json_t *live = json_object_get(c, "net");
   const char *id = str(c, "id"), *state_root = str(json_object_get(c, "network"), "state_root");
   json_t *extra = json_object_get(live, "extra");
@@ -604,7 +605,7 @@ static int connect_live(const char *root, int cdir, json_t *c, const char *name,
   if (r == 0)
     r = plug(net, &sn, gw, first, veth, ifname, ip, nsfd, err);
   if (r == 0)
-    r = inside(nsfd, link, ifname, false, err);
+    r = inside(nsfd, link, ifname, route, err);
   if (r == 0)
     refresh_hosts(root, cdir, st, br);
   json_decref(link);
@@ -660,15 +661,19 @@ int eng_net_up(const char *root, int cdir, json_t *c, tote_err **err) {
   if (lock < 0)
     return -1;
   _cleanup_close_ int nsfd = eng_netns_make(path, err);
-  int r = nsfd < 0                      ? -1
-          : strcmp(mode, "bridge") == 0 ? attach(root, cdir, c, live, nsfd, err)
-                                         : inside(nsfd, live, "eth0", true, err);
-  /* the networks tote network connect added */
+  /* a bridge container whose first network was disconnected has none */
+  bool first = strcmp(mode, "bridge") == 0 && str(req, "name");
+  int r = nsfd < 0 ? -1
+          : first  ? attach(root, cdir, c, live, nsfd, err)
+                   : inside(nsfd, live, "eth0", true, err);
+  /* the networks tote network connect added (the first of them has the
+   * default route when there is no first network) */
   size_t i;
   json_t *x;
   json_array_foreach(json_object_get(req, "extra"), i, x) {
     if (r == 0)
-      r = connect_live(root, cdir, c, str(x, "name") ?: "", str(x, "ip"), nsfd, err);
+      r = connect_live(root, cdir, c, str(x, "name") ?: "", str(x, "ip"), !first && i == 0, nsfd,
+                       err);
   }
   if (r == 0)
     r = eng_save(cdir, c, err);
@@ -713,8 +718,9 @@ void eng_net_down(const char *root, json_t *c) {
   }
   if (str(live, "netns"))
     eng_netns_remove(str(live, "netns"));
-  json_t *st = br ? eng_ipam_load(state_root, &err) : NULL;
-  if (br && st == NULL) {
+  bool extras = json_array_size(json_object_get(live, "extra")) > 0;
+  json_t *st = br || extras ? eng_ipam_load(state_root, &err) : NULL;
+  if ((br || extras) && st == NULL) {
     log_warn("%s", err->msg);
     err_free(&err);
   }
@@ -727,13 +733,13 @@ void eng_net_down(const char *root, json_t *c) {
     json_array_foreach(json_object_get(live, "extra"), i, x) unplug(root, cdir, st, x, id);
     eng_ipam_release(st, id);
     eng_ipam_sweep(st);
-    if (eng_ipam_bridge_users(st, br) == 0 && nl.sock)
+    if (br && eng_ipam_bridge_users(st, br) == 0 && nl.sock)
       bridge_down(&nl, st, br);
     if (eng_ipam_save(state_root, st, &err) < 0) {
       log_warn("%s", err->msg);
       err_free(&err);
     }
-    if (cdir >= 0 && json_object_get(json_object_get(st, "bridges"), br))
+    if (br && cdir >= 0 && json_object_get(json_object_get(st, "bridges"), br))
       refresh_hosts(root, cdir, st, br);
     json_decref(st);
   }
@@ -773,6 +779,67 @@ static void drop_link(const char *root, int cdir, json_t *c, const char *name) {
     }
     json_array_remove(links, i);
     return;
+  }
+}
+
+/* c's first network (the one it was run with) undone while it runs: its
+ * published ports, address, veth pair, the hosts files; its "net" keeps
+ * the namespace and the other links, the first of which (not internal)
+ * gets the default route, as docker moves the gateway. */
+static void drop_primary(const char *root, int cdir, json_t *c) {
+  json_t *live = json_object_get(c, "net");
+  const char *state_root = str(json_object_get(c, "network"), "state_root") ?: ENG_STATE_ROOT;
+  const char *id = str(c, "id"), *br = str(live, "bridge");
+  if (br == NULL)
+    return;
+  uint32_t ip = 0;
+  eng_ip_parse(str(live, "ip") ?: "", &ip);
+  json_t *pj;
+  size_t i, n = json_array_size(json_object_get(live, "ports"));
+  struct eng_port *pv = xcalloc_array(n + 1, sizeof *pv);
+  json_array_foreach(json_object_get(live, "ports"), i, pj) eng_port_from_json(pj, &pv[i]);
+  tote_err *err = NULL;
+  if (eng_nft_ports(false, ip, pv, n, &err) < 0)
+    err_free(&err);
+  free(pv);
+  json_t *st = eng_ipam_load(state_root, &err);
+  if (st == NULL) {
+    log_warn("%s", err->msg);
+    err_free(&err);
+  } else {
+    eng_ipam_release_ports(st, id);
+    unplug(root, cdir, st, live, id);
+    if (eng_ipam_save(state_root, st, &err) < 0) {
+      log_warn("%s", err->msg);
+      err_free(&err);
+    }
+  }
+  const char *keys[] = {"bridge", "network", "veth", "ifname", "ip", "prefix",
+                        "gateway", "internal", "mac", "ports"};
+  for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    json_object_del(live, keys[i]);
+  if (st) {
+    json_t *names = json_object();
+    write_hosts(root, cdir, st, names, id);
+    json_decref(names);
+    json_decref(st);
+  }
+  /* the default route went with eth0: through the next network's gateway */
+  json_t *next = json_array_get(json_object_get(live, "extra"), 0);
+  uint32_t gw;
+  if (next && !json_is_true(json_object_get(next, "internal")) &&
+      eng_ip_parse(str(next, "gateway") ?: "", &gw) == 0) {
+    _cleanup_close_ int nsfd = open(str(live, "netns") ?: "", O_RDONLY | O_CLOEXEC);
+    struct eng_nl nl;
+    int index = 0;
+    if (nsfd >= 0 && eng_nl_open(&nl, nsfd, &err) == 0) {
+      if (eng_nl_link(&nl, str(next, "ifname") ?: "", &index, NULL, &err) < 0 || index == 0 ||
+          eng_nl_default_route(&nl, index, gw, &err) < 0)
+        log_warn("the default route through %s: %s", str(next, "ifname"),
+                 err ? err->msg : "no such link");
+      eng_nl_close(&nl);
+    }
+    err_free(&err);
   }
 }
 
@@ -828,8 +895,9 @@ int eng_net_connect(const char *root, int cdir, const char *id, const char *name
   const char *ns = str(live, "netns");
   if (live && ns && eng_netns_exists(ns)) {
     _cleanup_close_ int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+    bool route = str(req, "name") == NULL && json_array_size(extra) == 1;
     r = nsfd < 0 ? err_sys(err, "opening %s", ns)
-                 : connect_live(root, cdir, c, name, ip, nsfd, err);
+                 : connect_live(root, cdir, c, name, ip, route, nsfd, err);
     if (r < 0) { /* what was made of it goes, and the request with it */
       drop_link(root, cdir, c, name);
       json_array_remove(extra, json_array_size(extra) - 1);
@@ -861,12 +929,17 @@ int eng_net_disconnect(const char *root, int cdir, const char *id, const char *n
     return err_set(err, 0, "container %.12s is gone", id);
   json_t *req = json_object_get(c, "network");
   int k = extra_index(req, name), r = 0;
-  if (strcmp(str(req, "name") ?: "", name) == 0)
-    r = err_set(err, 0, "network %s is the one container %.12s was run with: tote network "
-                "disconnect takes away only what tote network connect added", name, id);
-  else if (k < 0)
+  if (strcmp(str(req, "name") ?: "", name) == 0) {
+    /* the network it was run with: gone, with its published ports */
+    if (json_object_get(c, "net"))
+      drop_primary(root, cdir, c);
+    json_object_del(req, "name");
+    json_object_del(req, "ip");
+    json_object_set_new(req, "ports", json_array());
+    r = eng_save(cdir, c, err);
+  } else if (k < 0) {
     r = err_set(err, 0, "container %.12s is not on network %s", id, name);
-  if (r == 0) {
+  } else {
     drop_link(root, cdir, c, name);
     json_array_remove(json_object_get(req, "extra"), (size_t)k);
     r = eng_save(cdir, c, err);
@@ -913,7 +986,7 @@ json_t *eng_net_settings(json_t *c) {
   json_t *nets = json_object();
   const char *mode = str(req, "mode") ?: "none";
   const char *name = strcmp(mode, "bridge") == 0 ? str(req, "name") : mode;
-  if (strcmp(mode, "container") != 0)
+  if (strcmp(mode, "container") != 0 && !(strcmp(mode, "bridge") == 0 && name == NULL))
     json_object_set_new(nets, name ?: mode,
                         json_pack("{s:s, s:s, s:i, s:s, s:s}", "NetworkID", "", "IPAddress", ip,
                                   "IPPrefixLen", prefix, "Gateway", gw, "MacAddress", mac));

@@ -238,7 +238,7 @@ wait_http() {
 	[ "$(jq '[.bridges.tote0.addrs | keys[]] | length' "$IPAM")" = 20 ]
 }
 
-@test "networks apart; network connect/disconnect: a running container joins a second network (eth1, names both ways), leaves it, keeps it across restart; the host as before" {
+@test "networks apart; network connect/disconnect: a running container joins a second network (eth1, names both ways), leaves it or the one it was run with (the default route moves), across restarts; the host as before" {
 	local before b_id
 	before=$(host_net)
 	tote network create --subnet 10.231.1.0/24 front >/dev/null
@@ -265,10 +265,9 @@ wait_http() {
 	# the network is in use now by both
 	run -125 tote network rm front
 	assert_output --partial db
-	# refusals: twice, the network it was run with, one it is not on, none
+	# refusals: twice, one it is not on, a container of --network none
 	run -125 tote network connect front db
 	assert_output --partial "on network front already"
-	run -125 tote network disconnect back db
 	run -125 tote network disconnect tote db
 	run -125 tote network connect front no-such-container
 	tote run -d --name lonely --network none t/bb:1 sleep 600 >/dev/null
@@ -285,8 +284,21 @@ wait_http() {
 	refute_output --regexp $'\tdb( |$)'
 	run -1 grep -q "$b_id" <(jq -c '.bridges[] | select(.network == "front") | .addrs' "$IPAM")
 	run -1 tote exec db ping -c1 -W1 10.231.1.2
-	# connected again, then all removed: nothing stays
+	# connected again; then the network it was run with goes (as docker
+	# allows): eth0 and its address go, the default route moves to eth1,
+	# and so it stays across a restart
 	run -0 tote network connect front db
+	run -0 tote network disconnect back db
+	run -0 tote exec db ip route
+	assert_line --regexp '^default via 10\.231\.1\.1 dev eth1'
+	run -0 tote exec db ip -o link
+	refute_output --partial eth0
+	run -0 tote inspect db
+	[ "$(jq -c '.[0].NetworkSettings.Networks | keys' <<<"$output")" = '["front"]' ]
+	run -0 tote restart -t 0 db
+	run -0 tote exec db sh -c 'ip route; ping -c1 -W3 web'
+	assert_line --regexp '^default via 10\.231\.1\.1 dev eth1'
+	run -1 grep -q "$b_id" <(jq -c '.bridges[] | select(.network == "back") | .addrs' "$IPAM")
 	tote rm -f web db lonely >/dev/null
 	tote network rm front back >/dev/null
 	diff <(echo "$before") <(host_net)

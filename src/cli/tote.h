@@ -78,6 +78,9 @@ void tote_human_size(long long n, char *buf, size_t len);
  * with named_too) under "Deleted Volumes:". */
 int tote_prune_containers(const struct tote_ctx *ctx, struct tote_err **err);
 void tote_prune_volumes(const struct tote_ctx *ctx, bool named_too);
+/* Remove the user networks no container names ("Deleted Networks:" and
+ * their names); -1 with err when the networks cannot be listed. */
+int tote_prune_networks(const struct tote_ctx *ctx, struct tote_err **err);
 
 #define TOTE_VERSION_STRING "0.1.0"
 

@@ -213,6 +213,10 @@ static const struct tote_cmd network_prune = {"network prune", "[-f]", "", NULL,
 static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **err) {
   if (tote_parse(&network_prune, argc, argv, 0, err) < 0)
     return -1;
+  return tote_prune_networks(ctx, err) < 0 ? -1 : TOTE_EXIT_OK;
+}
+
+int tote_prune_networks(const struct tote_ctx *ctx, tote_err **err) {
   json_t *all = eng_network_list(ctx->root, err);
   if (all == NULL)
     return -1;
@@ -229,7 +233,7 @@ static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
     puts(name);
   }
   json_decref(all);
-  return TOTE_EXIT_OK;
+  return 0;
 }
 
 /* ---- connect, disconnect ---- */

@@ -179,7 +179,8 @@ static int prune(const struct tote_ctx *ctx, int argc, char **argv, tote_err **e
                                       prune_opts};
   if (tote_parse(&cmd, argc, argv, 0, err) < 0)
     return -1;
-  if (tote_prune_containers(ctx, err) < 0 || prune_images(ctx, err) < 0)
+  if (tote_prune_containers(ctx, err) < 0 || tote_prune_networks(ctx, err) < 0 ||
+      prune_images(ctx, err) < 0)
     return -1;
   if (prune_volumes)
     tote_prune_volumes(ctx, false);
@@ -197,6 +198,6 @@ static int do_system(const struct tote_ctx *ctx, int argc, char **argv, tote_err
 const struct tote_cmd tote_system_cmd = {
     "system", "df | prune [-a] [--volumes] [-f]",
     "what the store takes (df), and removing what nothing uses (prune: containers that do not "
-    "run, what no image needs; -a: images no container uses; --volumes: unused anonymous "
-    "volumes)",
+    "run, networks no container names, what no image needs; -a: images no container uses; "
+    "--volumes: unused anonymous volumes)",
     do_system, NULL};

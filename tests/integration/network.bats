@@ -304,7 +304,7 @@ wait_http() {
 	diff <(echo "$before") <(host_net)
 }
 
-@test "cleanup: after rm, rm -f, --rm and a killed monitor the host's links, addresses, rules and IPAM are as before" {
+@test "cleanup: after rm, rm -f, --rm, a killed monitor and system prune the host's links, addresses, rules and IPAM are as before" {
 	local before
 	before=$(host_net)
 	tote network create cleannet >/dev/null
@@ -330,5 +330,16 @@ wait_http() {
 	diff <(echo "$before") <(host_net)
 	[ ! -e "/run/tote-net/netns/$id" ]
 	tote rm lost >/dev/null
+	diff <(echo "$before") <(host_net)
+	# system prune: the containers that do not run and the networks no one names
+	tote network create prunenet >/dev/null
+	tote run -d --name p1 --network prunenet -p 18105:80 t/bb:1 sleep 60 >/dev/null
+	tote stop -t 0 p1 >/dev/null
+	run -0 tote system prune -f
+	assert_output --partial prunenet
+	run -0 tote network ls -q
+	refute_output --partial prunenet
+	run -0 tote ps -a -q
+	[ -z "$output" ]
 	diff <(echo "$before") <(host_net)
 }

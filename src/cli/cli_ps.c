@@ -14,8 +14,8 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-/* ps with the user's options (default -ef), its output read whole; -1
- * when it cannot be run or fails. */
+/* ps with the user's options (default -ef), its output read whole; NULL
+ * with err when it cannot be run or fails. */
 static char *run_ps(int argc, char **argv, tote_err **err) {
   char **args = xcalloc_array((size_t)argc + 3, sizeof *args);
   int k = 0;

@@ -71,6 +71,9 @@ char *tote_sibling(const char *name);
 int tote_output_open(const char *path, const char *what, char **tmp, struct tote_err **err);
 int tote_output_close(int fd, const char *path, char *tmp, int r, struct tote_err **err);
 
+/* --label KEY[=VALUE]... as a JSON object; NULL with err for one without
+ * a KEY. */
+json_t *tote_labels(const struct strlist *labels, struct tote_err **err);
 /* A byte count as docker prints sizes: "2.78MB", "512kB", "0B". */
 void tote_human_size(long long n, char *buf, size_t len);
 /* Remove every container that does not run (named on stdout under

@@ -91,3 +91,18 @@ void tote_human_size(long long n, char *buf, size_t len) {
     v /= 1000, u++;
   snprintf(buf, len, u ? "%.3g%s" : "%.0f%s", v, units[u]);
 }
+
+json_t *tote_labels(const struct strlist *labels, tote_err **err) {
+  json_t *out = json_object();
+  for (int k = 0; k < labels->n; k++) {
+    const char *l = labels->items[k], *eq = strchr(l, '=');
+    if (*l == '\0' || *l == '=') {
+      json_decref(out);
+      err_set(err, 0, "--label \"%s\": KEY[=VALUE] with a KEY", l);
+      return NULL;
+    }
+    _cleanup_free_ char *key = xstrndup(l, eq ? (size_t)(eq - l) : strlen(l));
+    json_object_set_new(out, key, json_string(eq ? eq + 1 : ""));
+  }
+  return out;
+}

@@ -52,16 +52,9 @@ static int create(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
     return err_set(err, 0, "tote network create takes one NAME");
   if (create_driver && strcmp(create_driver, "bridge") != 0)
     return err_set(err, 0, "--driver %s: tote's networks are bridge networks", create_driver);
-  json_t *labels = json_object();
-  for (int k = 0; k < create_labels.n; k++) {
-    const char *l = create_labels.items[k], *eq = strchr(l, '=');
-    if (*l == '\0' || *l == '=') {
-      json_decref(labels);
-      return err_set(err, 0, "--label \"%s\": KEY[=VALUE] with a KEY", l);
-    }
-    _cleanup_free_ char *key = xstrndup(l, eq ? (size_t)(eq - l) : strlen(l));
-    json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
-  }
+  json_t *labels = tote_labels(&create_labels, err);
+  if (labels == NULL)
+    return -1;
   struct eng_net_create_opts o = {.name = argv[i], .subnet = create_subnet,
                                   .gateway = create_gateway, .internal = create_internal,
                                   .labels = labels};

@@ -25,16 +25,9 @@ static int create(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
     return -1;
   if (argc - i > 1)
     return err_set(err, 0, "tote volume create takes one NAME, or none for a new anonymous one");
-  json_t *labels = json_object();
-  for (int k = 0; k < create_labels.n; k++) {
-    const char *l = create_labels.items[k], *eq = strchr(l, '=');
-    if (*l == '\0' || *l == '=') {
-      json_decref(labels);
-      return err_set(err, 0, "--label \"%s\": KEY[=VALUE] with a KEY", l);
-    }
-    _cleanup_free_ char *key = xstrndup(l, eq ? (size_t)(eq - l) : strlen(l));
-    json_object_set_new(labels, key, json_string(eq ? eq + 1 : ""));
-  }
+  json_t *labels = tote_labels(&create_labels, err);
+  if (labels == NULL)
+    return -1;
   bool created;
   _cleanup_free_ char *name = NULL;
   int r = eng_volume_create(ctx->root, i < argc ? argv[i] : NULL, labels, i >= argc, &created,

@@ -26,12 +26,7 @@ int eng_ipam_lock(const char *state_root, tote_err **err) {
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
     return err_sys(err, "opening %s", path);
-  while (flock(fd, LOCK_EX) < 0)
-    if (errno != EINTR) {
-      close(fd);
-      return err_sys(err, "locking %s", path);
-    }
-  return fd;
+  return lock_exclusive(fd, path, err);
 }
 
 json_t *eng_ipam_load(const char *state_root, tote_err **err) {

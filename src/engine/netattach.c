@@ -540,6 +540,19 @@ static int attach(const char *root, int cdir, json_t *c, json_t *live, int nsfd,
   return r;
 }
 
+/* Whether one of links is eth<k>. */
+static bool ifname_taken(json_t *links, size_t k) {
+  char want[8];
+  snprintf(want, sizeof want, "eth%zu", k);
+  size_t i;
+  json_t *l;
+  json_array_foreach(links, i, l) {
+    if (strcmp(str(l, "ifname") ?: "", want) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* The container (running: c's "net" says where its namespace is, nsfd)
  * joins one more network, name, under the IPAM lock the caller holds: an
  * address on its bridge (ip: asked for, or NULL), eth1, eth2... in the
@@ -554,14 +567,8 @@ static int connect_live(const char *root, int cdir, json_t *c, const char *name,
   if (extra == NULL)
     json_object_set_new(live, "extra", extra = json_array());
   size_t k = 1; /* eth<k>: the first one no link has */
-  for (size_t i = 0; i < json_array_size(extra); i++) {
-    char want[8];
-    snprintf(want, sizeof want, "eth%zu", k);
-    if (strcmp(str(json_array_get(extra, i), "ifname") ?: "", want) == 0) {
-      k++;
-      i = (size_t)-1; /* again from the first */
-    }
-  }
+  while (k <= 9 && ifname_taken(extra, k))
+    k++;
   if (k > 9)
     return err_set(err, 0, "container %.12s is on 10 networks: disconnect one first", id);
   json_t *net = eng_network_get(root, name, err);

@@ -30,12 +30,7 @@ static int nets_dir(const char *root, tote_err **err) {
   int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return err_sys(err, "opening %s", path);
-  while (flock(fd, LOCK_EX) < 0)
-    if (errno != EINTR) {
-      close(fd);
-      return err_sys(err, "locking %s", path);
-    }
-  return fd;
+  return lock_exclusive(fd, path, err);
 }
 
 static json_t *load(int dir, const char *name, tote_err **err) {

@@ -125,14 +125,9 @@ int img_store_lock(struct img_store *s, tote_err **err) {
   s->lockfd = openat(s->rootfd, "store.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (s->lockfd < 0)
     return err_sys(err, "opening %s/store.lock", s->root);
-  while (flock(s->lockfd, LOCK_EX) < 0) {
-    if (errno != EINTR) {
-      err_sys(err, "locking %s/store.lock", s->root);
-      close_fd(&s->lockfd);
-      return -1;
-    }
-  }
-  return 0;
+  _cleanup_free_ char *path = xasprintf("%s/store.lock", s->root);
+  s->lockfd = lock_exclusive(s->lockfd, path, err);
+  return s->lockfd < 0 ? -1 : 0;
 }
 
 void img_store_unlock(struct img_store *s) { close_fd(&s->lockfd); }

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +91,16 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
     return -1;
   }
   return 0;
+}
+
+int lock_exclusive(int fd, const char *path, tote_err **err) {
+  while (flock(fd, LOCK_EX) < 0)
+    if (errno != EINTR) {
+      err_sys(err, "locking %s", path);
+      close(fd);
+      return -1;
+    }
+  return fd;
 }
 
 int mkdir_p(const char *path, mode_t mode, tote_err **err) {

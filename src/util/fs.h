@@ -20,6 +20,9 @@ int write_file_at(int dirfd, const char *path, const void *data, size_t len, mod
  * round trip where the state root is not tmpfs. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                          struct tote_err **err);
+/* An exclusive flock on fd, waited for (EINTR retried); on failure fd is
+ * closed and -1 returned with err naming path.  Returns fd. */
+int lock_exclusive(int fd, const char *path, struct tote_err **err);
 /* mkdir -p of an absolute or dirfd-relative path; EEXIST is fine. */
 int mkdir_p(const char *path, mode_t mode, struct tote_err **err);
 /* rm -rf of name below parent, never following a symlink; -1 with errno

@@ -63,11 +63,16 @@ $(BUILD)/libtoteengine.a: $(IMG_OBJS)
 $(BUILD)/tote: $(TOTE_OBJS) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a
 	$(CC) $(LDFLAGS) -o $@ $(TOTE_OBJS) $(BUILD)/libtoteengine.a $(BUILD)/libtote.a $(IMG_LIBS) $(LIBS)
 
-# The debug info goes to tote-oci.debug (gdb finds it through the debuglink):
-# create, run and exec copy the binary into a sealed memfd (CVE-2019-5736),
-# and a binary a quarter of the size is a quarter of the copy.
+# tote-oci is linked statically (not under the sanitizers): each create, run
+# and exec executes it twice (the second time from its protected copy,
+# CVE-2019-5736), and the dynamic loader's work for four libraries was a
+# fifth of a run (docs/bench.md).  It loads nothing at run time.
+# The debug info goes to tote-oci.debug (gdb finds it through the
+# debuglink): where the protected copy is a sealed memfd, a smaller binary
+# is a smaller copy.
+OCI_STATIC := $(if $(filter 1,$(SAN)),,-static)
 $(BUILD)/tote-oci: $(OCI_OBJS) $(BUILD)/libtote.a
-	$(CC) $(LDFLAGS) -o $@ $(OCI_OBJS) $(BUILD)/libtote.a $(LIBS)
+	$(CC) $(LDFLAGS) $(OCI_STATIC) -o $@ $(OCI_OBJS) $(BUILD)/libtote.a $(LIBS)
 ifneq ($(SAN),1)
 	objcopy --only-keep-debug $@ $@.debug
 	objcopy --strip-debug --add-gnu-debuglink=$@.debug $@

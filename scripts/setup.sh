@@ -9,7 +9,6 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential pkg-config clang libclang-rt-14-dev          # compilers, sanitizers, libFuzzer
   libjansson-dev libseccomp-dev libcap-dev                     # runtime libraries
-  libsystemd-dev                                               # sd-bus header (loaded only for --systemd-cgroup)
   libcurl4-openssl-dev libarchive-dev nettle-dev               # images: registry client, layers, sha256
   libmnl-dev libnftables-dev                                   # networks: rtnetlink, NAT and ports
   nftables curl                                                # tests: the host's rules, published ports

@@ -95,9 +95,18 @@ static int check_config(struct creation *cr, tote_err **err) {
   return 0;
 }
 
+/* The name of our uid in /etc/passwd, read as a file (tote-oci is static:
+ * no NSS modules), or "" as runc leaves it when there is none. */
 static char *owner_name(void) {
-  struct passwd *pw = getpwuid(geteuid());
-  return xstrdup(pw ? pw->pw_name : "");
+  uid_t uid = geteuid();
+  FILE *f = fopen("/etc/passwd", "re");
+  struct passwd *pw = NULL;
+  while (f && (pw = fgetpwent(f)) != NULL && pw->pw_uid != uid)
+    ;
+  char *name = xstrdup(pw ? pw->pw_name : "");
+  if (f)
+    fclose(f);
+  return name;
 }
 
 static int make_state_dir(struct creation *cr, tote_err **err) {

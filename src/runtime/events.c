@@ -20,6 +20,7 @@
 #include "runtime/runtime.h"
 #include "runtime/state.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #define OOM_POLL_MS 100
@@ -74,12 +75,6 @@ json_t *rt_stats(const struct rt_context *ctx, const char *id, tote_err **err) {
   return event("stats", id, data);
 }
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int emit(rt_event_fn fn, void *arg, json_t *e, tote_err **err) {
   int r = fn(e, arg, err);
   json_decref(e);
@@ -104,7 +99,7 @@ static int check_oom(struct watched *w, const char *id, bool *have, unsigned lon
 /* How long poll may sleep: until the next stats, and no longer than the
  * OOM counter's next reading needs. */
 static long poll_ms(long next, bool have_oom, int nfd, long recheck_until) {
-  long now = now_ms(), wait = next - now;
+  long now = monotonic_ms(), wait = next - now;
   if (wait < 0)
     wait = 0;
   long cap = !have_oom ? wait : nfd < 0 ? OOM_POLL_MS : now < recheck_until ? OOM_RECHECK_MS
@@ -122,7 +117,7 @@ static int loop(struct watched *w, const char *id, long interval_ms, rt_event_fn
   _cleanup_close_ int nfd = have_oom ? cgroup_oom_notify_fd(w->cg, NULL) : -1;
   long recheck_until = 0;
   bool gone = pfd < 0 || proc_start_time(w->pid) != w->start;
-  long next = now_ms() + interval_ms;
+  long next = monotonic_ms() + interval_ms;
   while (!gone) {
     struct pollfd p[2] = {{.fd = pfd, .events = POLLIN}, {.fd = nfd, .events = POLLIN}};
     int r = poll(p, 2, (int)poll_ms(next, have_oom, nfd, recheck_until));
@@ -131,13 +126,13 @@ static int loop(struct watched *w, const char *id, long interval_ms, rt_event_fn
     gone = r > 0 && p[0].revents;
     if (r > 0 && p[1].revents) {
       cgroup_oom_drain(nfd);
-      recheck_until = now_ms() + OOM_SETTLE_MS;
+      recheck_until = monotonic_ms() + OOM_SETTLE_MS;
     }
     if (check_oom(w, id, &have_oom, &ooms, &seen, fn, arg, err) < 0)
       return -1;
     if (seen)
       recheck_until = 0;
-    if (gone || now_ms() < next)
+    if (gone || monotonic_ms() < next)
       continue;
     tote_err *e = NULL;
     json_t *data = cgroup_stats(w->cg, &e);
@@ -152,8 +147,8 @@ static int loop(struct watched *w, const char *id, long interval_ms, rt_event_fn
     if (emit(fn, arg, event("stats", id, data), err) < 0)
       return -1;
     next += interval_ms;
-    if (next <= now_ms())
-      next = now_ms() + interval_ms;
+    if (next <= monotonic_ms())
+      next = monotonic_ms() + interval_ms;
   }
   /* An OOM kill of the init itself ends the container: report it still. */
   return check_oom(w, id, &have_oom, &ooms, &seen, fn, arg, err);

@@ -207,25 +207,37 @@ char *systemd_props_text(json_t *res, bool v2, tote_err **err) {
 
 /* ---- the bus ---- */
 
-static int append_props(struct sd_conn *c, sd_bus_message *m, const struct props *ps) {
-  const struct sd_api *a = c->api;
-  int r = 0;
-  for (size_t i = 0; i < ps->n && r >= 0; i++) {
+/* Each property as a (sv): a u64 ('t') or a bitmask ('ay'). */
+static void put_props(struct dbus_buf *b, const struct props *ps) {
+  for (size_t i = 0; i < ps->n; i++) {
     const struct prop *p = &ps->p[i];
-    r = a->message_open_container(m, 'r', "sv");
-    if (r >= 0)
-      r = a->message_append(m, "s", p->name);
-    if (r >= 0)
-      r = a->message_open_container(m, 'v', p->mask ? "ay" : "t");
-    if (r >= 0)
-      r = p->mask ? a->message_append_array(m, 'y', p->bytes, p->len)
-                  : a->message_append(m, "t", p->value);
-    if (r >= 0)
-      r = a->message_close_container(m);
-    if (r >= 0)
-      r = a->message_close_container(m);
+    dbus_open_struct(b);
+    dbus_put_str(b, p->name);
+    if (p->mask) {
+      dbus_put_sig(b, "ay");
+      dbus_open_array(b, 1);
+      for (size_t k = 0; k < p->len; k++)
+        dbus_put_byte(b, p->bytes[k]);
+      dbus_close_array(b);
+    } else {
+      dbus_put_sig(b, "t");
+      dbus_put_u64(b, p->value);
+    }
   }
-  return r;
+}
+
+static void put_str_prop(struct dbus_buf *b, const char *name, const char *value) {
+  dbus_open_struct(b);
+  dbus_put_str(b, name);
+  dbus_put_sig(b, "s");
+  dbus_put_str(b, value);
+}
+
+static void put_bool_prop(struct dbus_buf *b, const char *name, bool value) {
+  dbus_open_struct(b);
+  dbus_put_str(b, name);
+  dbus_put_sig(b, "b");
+  dbus_put_bool(b, value);
 }
 
 int systemd_open(struct sd_conn *c, tote_err **err) {
@@ -238,78 +250,64 @@ int systemd_open(struct sd_conn *c, tote_err **err) {
 
 int systemd_start_scope(struct sd_conn *c, const struct sd_unit *u, pid_t pid, json_t *res,
                         tote_err **err) {
-  const struct sd_api *a = c->api;
   struct props ps;
   if (resource_props(res, c->v2, &ps, err) < 0)
     return -1;
-  sd_bus_message *m;
-  if (sd_manager_call(c, "StartTransientUnit", &m, err) < 0) {
-    props_free(&ps);
-    return -1;
-  }
   _cleanup_free_ char *desc = xasprintf("tote container %s", u->name);
   /* ssa(sv)a(sa(sv)): name, mode, properties, auxiliary units */
-  int r = a->message_append(m, "ss", u->name, "fail");
-  if (r >= 0)
-    r = a->message_open_container(m, 'a', "(sv)");
-  if (r >= 0)
-    r = a->message_append(m, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", desc, "Slice", "s",
-                          u->slice, "Delegate", "b", 1, "DefaultDependencies", "b", 0,
-                          "CollectMode", "s", "inactive-or-failed", "PIDs", "au", 1,
-                          (uint32_t)pid);
-  if (r >= 0)
-    r = append_props(c, m, &ps);
-  if (r >= 0)
-    r = a->message_close_container(m);
-  if (r >= 0)
-    r = a->message_append(m, "a(sa(sv))", 0);
+  struct dbus_buf b = {0};
+  dbus_put_str(&b, u->name);
+  dbus_put_str(&b, "fail");
+  dbus_open_array(&b, 8);
+  put_str_prop(&b, "Description", desc);
+  put_str_prop(&b, "Slice", u->slice);
+  put_bool_prop(&b, "Delegate", true);
+  put_bool_prop(&b, "DefaultDependencies", false);
+  put_str_prop(&b, "CollectMode", "inactive-or-failed");
+  dbus_open_struct(&b);
+  dbus_put_str(&b, "PIDs");
+  dbus_put_sig(&b, "au");
+  dbus_open_array(&b, 4);
+  dbus_put_u32(&b, (uint32_t)pid);
+  dbus_close_array(&b);
+  put_props(&b, &ps);
+  dbus_close_array(&b);
+  dbus_open_array(&b, 8);
+  dbus_close_array(&b);
   props_free(&ps);
-  if (r < 0) {
-    a->message_unref(m);
-    return err_set(err, -r, "building the systemd request for %s: %s", u->name, strerror(-r));
-  }
   _cleanup_free_ char *what = xasprintf("starting the systemd scope %s", u->name);
-  return sd_call_job(c, m, what, false, JOB_TIMEOUT_MS, err);
+  int r = sd_call_job(c, "StartTransientUnit", "ssa(sv)a(sa(sv))", &b, what, false,
+                      JOB_TIMEOUT_MS, err);
+  dbus_buf_free(&b);
+  return r;
 }
 
 int systemd_stop_unit(struct sd_conn *c, const char *unit, tote_err **err) {
-  sd_bus_message *m;
-  if (sd_manager_call(c, "StopUnit", &m, err) < 0)
-    return -1;
-  int r = c->api->message_append(m, "ss", unit, "replace");
-  if (r < 0) {
-    c->api->message_unref(m);
-    return err_set(err, -r, "stopping %s: %s", unit, strerror(-r));
-  }
+  struct dbus_buf b = {0};
+  dbus_put_str(&b, unit);
+  dbus_put_str(&b, "replace");
   _cleanup_free_ char *what = xasprintf("stopping the systemd scope %s", unit);
-  return sd_call_job(c, m, what, true, JOB_TIMEOUT_MS, err);
+  int r = sd_call_job(c, "StopUnit", "ss", &b, what, true, JOB_TIMEOUT_MS, err);
+  dbus_buf_free(&b);
+  return r;
 }
 
 int systemd_set_resources(struct sd_conn *c, const char *unit, json_t *res, tote_err **err) {
-  const struct sd_api *a = c->api;
   struct props ps;
   if (resource_props(res, c->v2, &ps, err) < 0)
     return -1;
-  sd_bus_message *m;
-  if (sd_manager_call(c, "SetUnitProperties", &m, err) < 0) {
-    props_free(&ps);
-    return -1;
-  }
   /* sba(sv): name, runtime (not persisted), properties */
-  int r = a->message_append(m, "sb", unit, 1);
-  if (r >= 0)
-    r = a->message_open_container(m, 'a', "(sv)");
-  if (r >= 0)
-    r = append_props(c, m, &ps);
-  if (r >= 0)
-    r = a->message_close_container(m);
+  struct dbus_buf b = {0};
+  dbus_put_str(&b, unit);
+  dbus_put_bool(&b, true);
+  dbus_open_array(&b, 8);
+  put_props(&b, &ps);
+  dbus_close_array(&b);
   props_free(&ps);
-  if (r < 0) {
-    a->message_unref(m);
-    return err_set(err, -r, "building the systemd request for %s: %s", unit, strerror(-r));
-  }
   _cleanup_free_ char *what = xasprintf("setting the properties of %s", unit);
-  return sd_call_job(c, m, what, false, JOB_TIMEOUT_MS, err);
+  int r = sd_call_job(c, "SetUnitProperties", "sba(sv)", &b, what, false, JOB_TIMEOUT_MS, err);
+  dbus_buf_free(&b);
+  return r;
 }
 
 int systemd_stop(const char *unit, tote_err **err) {

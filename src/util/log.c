@@ -33,6 +33,12 @@ int log_init(const char *path, enum log_format fmt, bool debug, tote_err **err) 
 
 int log_fd(void) { return g_fd; }
 
+long monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 void rfc3339_now(char *buf, size_t len) {
   struct timespec ts;
   struct tm tm;

@@ -25,6 +25,8 @@ int log_fd(void);
 
 /* Now as RFC 3339 UTC with nanoseconds, as runc writes times. */
 void rfc3339_now(char *buf, size_t len);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long monotonic_ms(void);
 
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

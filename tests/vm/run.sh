@@ -167,7 +167,7 @@ mkdir -p "$STAGE"/{bin,proc,sys,dev,run,tmp,newroot,vm/bin}
 copy_elf() {
 	local lib
 	install -D -m 0755 "$1" "$STAGE$2"
-	for lib in $(ldd "$1" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
+	for lib in $(ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p'); do
 		[ -e "$STAGE$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$STAGE$lib"
 	done
 }
@@ -193,12 +193,11 @@ jq -c '.root.path = "/vm/rootfs" | .process.args = "@ARGS@" | .linux.resources =
 	"$REPO/tests/integration/config.json.template" >"$STAGE/vm/config.json"
 
 # TOTE_VM_SYSTEMD=1: the host's systemd boots the guest (the systemd cgroup
-# driver's tests), with systemctl, and libsystemd for tote-oci's dlopen
+# driver's tests), with systemctl
 if [ "${TOTE_VM_SYSTEMD:-0}" = 1 ]; then
 	[ -x /lib/systemd/systemd ] || die "TOTE_VM_SYSTEMD=1 needs systemd on the host (/lib/systemd/systemd)"
 	copy_elf /lib/systemd/systemd /lib/systemd/systemd
 	copy_elf /bin/systemctl /bin/systemctl
-	copy_elf "$(readlink -f /lib/x86_64-linux-gnu/libsystemd.so.0)" /lib/x86_64-linux-gnu/libsystemd.so.0
 	mkdir -p "$STAGE/etc/systemd/system"
 	cp "$HERE/totevm.target" "$HERE/totevm.service" "$STAGE/etc/systemd/system/"
 fi

@@ -128,6 +128,9 @@ static int make_state_dir(struct creation *cr, tote_err **err) {
   st->creating = true;
   st->rootless = cr->ctx->rootless;
   st->annotations = cr->config->annotations;
+  for (int k = 0; k < RT_HOOK_COUNT; k++)
+    if (cr->config->hooks.count[k] > 0)
+      st->hook_kinds |= 1u << k;
   st->dirfd = cr->dirfd;
   if (mkfifoat(cr->dirfd, "exec.fifo", 0600) < 0)
     return err_sys(err, "creating exec.fifo");

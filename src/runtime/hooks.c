@@ -117,6 +117,8 @@ int hooks_run(const struct rt_hooks *hooks, enum rt_hook_kind kind, const char *
 }
 
 void hooks_run_stored(const struct rt_state *st, enum rt_hook_kind kind, int status) {
+  if (!(st->hook_kinds & (1u << kind)))
+    return; /* none: config.json need not be read */
   tote_err *err = NULL;
   struct rt_config *c = config_load(st->dirfd, "config.json", &err);
   if (c == NULL) {

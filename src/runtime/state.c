@@ -143,9 +143,10 @@ int state_save(const struct rt_state *st, tote_err **err) {
   json_t *o = state_to_oci_json(st, RT_CREATED);
   json_object_set_new(o, "pid", json_integer(st->pid));
   json_object_del(o, "status");
-  json_object_set_new(o, "tote", json_pack("{s:I, s:b, s:b}", "pid_start",
+  json_object_set_new(o, "tote", json_pack("{s:I, s:b, s:b, s:I}", "pid_start",
                                             (json_int_t)st->pid_start, "creating", st->creating,
-                                            "rootless", st->rootless));
+                                            "rootless", st->rootless, "hooks",
+                                            (json_int_t)st->hook_kinds));
   if (st->cgroup)
     json_object_set_new(json_object_get(o, "tote"), "cgroup", cgroup_to_json(st->cgroup));
   if (st->systemd_unit)
@@ -167,6 +168,8 @@ static int parse_state(json_t *o, struct rt_state *st, tote_err **err) {
     return err_set(err, 0, "state.json of %s is missing fields", st->id);
   st->pid = (pid_t)pid;
   st->pid_start = (unsigned long long)start;
+  json_t *hooks = json_object_get(tote, "hooks");
+  st->hook_kinds = json_is_integer(hooks) ? (unsigned)json_integer_value(hooks) : ~0u;
   if (jx_str(o, "bundle", "", &st->bundle, err) < 0 || jx_str(o, "rootfs", "", &st->rootfs, err) < 0 ||
       jx_str(o, "created", "", &st->created, err) < 0 || jx_str(o, "owner", "", &st->owner, err) < 0)
     return -1;

@@ -32,6 +32,9 @@ struct rt_state {
   json_t *annotations; /* may be NULL */
   struct cgroup *cgroup; /* may be NULL */
   char *systemd_unit;    /* the scope of the systemd cgroup driver, or NULL */
+  unsigned hook_kinds;   /* bit k: the config has hooks of kind k (enum rt_hook_kind),
+                            so that start and delete read config.json only then;
+                            all bits when a state does not say */
   int dirfd;          /* O_DIRECTORY fd of the state dir, locked; -1 if not open */
 };
 

@@ -26,6 +26,19 @@ void *xrealloc(void *p, size_t n) {
   return q ? q : oom();
 }
 
+FILE *xmemstream(char **buf, size_t *len) {
+  FILE *f = open_memstream(buf, len);
+  return f ? f : oom();
+}
+
+char *xmemstream_done(FILE *f, char **buf) {
+  if (fclose(f) != 0) {
+    free(*buf);
+    oom();
+  }
+  return steal_ptr(buf);
+}
+
 void *xcalloc_array(size_t count, size_t size) {
   void *p = calloc(count ? count : 1, size ? size : 1);
   return p ? p : oom();

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -19,6 +20,11 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* A string built by printing to a stream (open_memstream): linear, where
+ * appending with xasprintf("%s%s") copies everything each time.
+ * xmemstream_done closes it and returns the text. */
+FILE *xmemstream(char **buf, size_t *len);
+char *xmemstream_done(FILE *f, char **buf);
 
 void cleanup_freep(void *p);
 void cleanup_closep(int *fd);

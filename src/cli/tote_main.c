@@ -1,6 +1,5 @@
 /* tote_main.c - tote: global flags, the command table, and the one place
  * where an error is printed. */
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,10 +120,6 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
 }
 
 int main(int argc, char **argv) {
-  /* names in images are UTF-8 (pax headers say so): libarchive converts
-   * them to the locale's charset, which must then be UTF-8 as well */
-  if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
-    setlocale(LC_CTYPE, "");
   log_set_prog("tote");
   tote_err *err = NULL;
   int code = TOTE_EXIT_OK;

@@ -20,6 +20,7 @@
 #define TOTE_ENGINE_CONTAINER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct tote_err;
 
@@ -38,8 +39,13 @@ json_t *eng_load(int dirfd, const char *id);
 /* A name a new container may take: docker's form [a-zA-Z0-9][a-zA-Z0-9_.-]*
  * and no other container's (NULL is fine: the id's digits are used). */
 int eng_check_name(int dirfd, const char *name, struct tote_err **err);
-/* Write c as <id>/container.json. */
+/* Write c as <id>/container.json: a temp file renamed into place, flushed
+ * first unless the record is not durable. */
 int eng_save(int dirfd, json_t *c, struct tote_err **err);
+/* Whether c's record must outlive a crash: not a --rm container's, which
+ * goes with the container (after a crash a torn one is reported as such,
+ * and rm -f removes it), as its volatile overlay does. */
+bool eng_durable(json_t *c);
 /* Remove <id>/ whole (its rootfs must not be mounted). */
 int eng_remove_dir(int dirfd, const char *id, struct tote_err **err);
 

@@ -384,24 +384,26 @@ static int pump(struct mon *m) {
  * unmounted; with --rm the container removed. */
 static void finish(struct mon *m, int code) {
   tote_err *err = NULL;
-  json_t *st = rt_state(&m->rt, m->o->id, &err);
-  bool oom = json_is_true(json_object_get(st, "oomKilled"));
-  json_decref(st);
-  err_free(&err);
+  json_t *c = eng_load(m->cdir, m->o->id);
+  bool remove = c && json_is_true(json_object_get(c, "auto_remove"));
+  /* with --rm the record goes: no need to write it first, nor to ask
+   * whether the kernel killed it (a removal that fails half-way leaves it
+   * with a dead monitor, which reads as exited, the code from the
+   * monitor's lock file) */
+  bool oom = false;
+  if (c && !remove) {
+    json_t *st = rt_state(&m->rt, m->o->id, &err);
+    oom = json_is_true(json_object_get(st, "oomKilled"));
+    json_decref(st);
+    err_free(&err);
+  }
   if (rt_delete(&m->rt, m->o->id, true, &err) < 0) {
     log_warn("deleting the runtime's container: %s", err->msg);
     err_free(&err);
   }
-  json_t *c = eng_load(m->cdir, m->o->id);
-  bool remove = c && json_is_true(json_object_get(c, "auto_remove"));
-  if (c) {
+  if (c && !remove) { /* eng_discard does it for --rm */
     eng_unmount_rootfs(c);
     eng_net_down(m->o->root, c);
-  }
-  /* with --rm the record goes: no need to write it first (a removal that
-   * fails half-way leaves it with a dead monitor, which reads as exited,
-   * the code from the monitor's lock file) */
-  if (c && !remove) {
     char now[64];
     rfc3339_now(now, sizeof now);
     json_object_set_new(c, "state", json_string("exited"));

@@ -165,7 +165,9 @@ void eng_discard(const char *root, int cdir, json_t *c, bool volumes) {
   if (volumes) {
     _cleanup_free_ char *path = xasprintf("%s/config.json", id);
     _cleanup_free_ char *text = read_file_at(cdir, path, NULL, NULL);
-    json_t *config = text ? json_loads(text, 0, NULL) : NULL;
+    /* a mount of ROOT/volumes/NAME/_data puts "/volumes/" in the text
+     * (jansson escapes no slash): without it, nothing to parse */
+    json_t *config = text && strstr(text, "/volumes/") ? json_loads(text, 0, NULL) : NULL;
     eng_volumes_release(root, config, id);
     json_decref(config);
   }
@@ -372,7 +374,7 @@ static int make_dir(int cdir, json_t *c, tote_err **err) {
                   mkdirat(dfd, "rootfs", 0755) < 0
               ? err_sys(err, "preparing containers/%s", tmp)
               : write_file_at(dfd, "container.json", text, strlen(text), 0600, err);
-  if (r == 0 && (fsync(dfd) < 0 || renameat(cdir, tmp, cdir, id) < 0))
+  if (r == 0 && ((eng_durable(c) && fsync(dfd) < 0) || renameat(cdir, tmp, cdir, id) < 0))
     r = err_sys(err, "creating containers/%s", id);
   if (r < 0)
     remove_tree_at(cdir, tmp);

@@ -2,6 +2,7 @@
 #define ARCHIVE_LIB_IMPL
 #include "image/archive_lib.h"
 
+#include <locale.h>
 #include <pthread.h>
 
 #include "util/dlib.h"
@@ -9,7 +10,14 @@
 static struct archive_lib lib;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* Also the locale: names in images are UTF-8 (pax headers say so), and
+ * libarchive converts them to the locale's charset, which must then be
+ * UTF-8 as well.  Set here, on first use, not in main: loading a locale
+ * was a tenth of a millisecond of every command.  The first use is on the
+ * main thread (pulls unpack after their download threads are joined). */
 static void load(void) {
+  if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+    setlocale(LC_CTYPE, "");
   static const struct dlib_sym syms[] = {
 #define ARCHIVE_LIB_SYM(name) {#name, &lib.name},
       ARCHIVE_LIB_FUNCS(ARCHIVE_LIB_SYM)

@@ -108,9 +108,11 @@ int eng_save(int dirfd, json_t *c, tote_err **err) {
   const char *id = json_string_value(json_object_get(c, "id"));
   _cleanup_free_ char *text = json_dumps(c, JSON_INDENT(2));
   _cleanup_free_ char *path = xasprintf("%s/container.json", id);
+  if (!eng_durable(c))
+    return write_file_volatile_at(dirfd, path, text, strlen(text), 0600, err);
   _cleanup_free_ char *tmp = xasprintf("%s/.container.json.tmp", id);
   _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0 || write_all_fd(fd, text, strlen(text)) < 0 || (eng_durable(c) && fsync(fd) < 0) ||
+  if (fd < 0 || write_all_fd(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ||
       renameat(dirfd, tmp, dirfd, path) < 0)
     return err_sys(err, "writing containers/%s", path);
   return 0;

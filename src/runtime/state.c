@@ -154,7 +154,7 @@ int state_save(const struct rt_state *st, tote_err **err) {
                         json_string(st->systemd_unit));
   char *s = json_dumps(o, JSON_COMPACT);
   json_decref(o);
-  int r = write_file_atomic_at(st->dirfd, "state.json", s, strlen(s), 0600, err);
+  int r = write_file_volatile_at(st->dirfd, "state.json", s, strlen(s), 0600, err);
   free(s);
   return r;
 }

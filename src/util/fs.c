@@ -74,17 +74,51 @@ int write_file_at(int dirfd, const char *path, const void *data, size_t len, mod
   return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-                         tote_err **err) {
-  _cleanup_free_ char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+/* data in a new temp file beside path: its name (to free), or NULL. */
+static char *write_temp_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                           tote_err **err) {
+  char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
   _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0)
-    return err_sys(err, "creating %s", tmp);
+  if (fd < 0) {
+    err_sys(err, "creating %s", tmp);
+    free(tmp);
+    return NULL;
+  }
   if (write_all_fd(fd, data, len) < 0) {
     err_sys(err, "writing %s", tmp);
     unlinkat(dirfd, tmp, 0);
+    free(tmp);
+    return NULL;
+  }
+  return tmp;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         tote_err **err) {
+  _cleanup_free_ char *tmp = write_temp_at(dirfd, path, data, len, mode, err);
+  if (tmp == NULL)
+    return -1;
+  if (renameat(dirfd, tmp, dirfd, path) < 0) {
+    err_sys(err, "renaming %s to %s", tmp, path);
+    unlinkat(dirfd, tmp, 0);
     return -1;
   }
+  return 0;
+}
+
+int write_file_volatile_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                           tote_err **err) {
+  struct stat st;
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+    return write_file_atomic_at(dirfd, path, data, len, mode, err);
+  _cleanup_free_ char *tmp = write_temp_at(dirfd, path, data, len, mode, err);
+  if (tmp == NULL)
+    return -1;
+  if (renameat2(dirfd, tmp, dirfd, path, RENAME_EXCHANGE) == 0) {
+    unlinkat(dirfd, tmp, 0); /* the old content, now under the temp name */
+    return 0;
+  }
+  /* a filesystem without the exchange: a plain rename */
   if (renameat(dirfd, tmp, dirfd, path) < 0) {
     err_sys(err, "renaming %s to %s", tmp, path);
     unlinkat(dirfd, tmp, 0);

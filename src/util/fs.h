@@ -20,6 +20,13 @@ int write_file_at(int dirfd, const char *path, const void *data, size_t len, mod
  * round trip where the state root is not tmpfs. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                          struct tote_err **err);
+/* The same for a file that need not survive a crash at all (a runtime's
+ * state, a --rm container's record): an existing regular file is swapped
+ * with the temp file (RENAME_EXCHANGE) and the old one unlinked, because
+ * ext4 flushes the data of a file renamed over another (auto_da_alloc):
+ * 0.17 ms against 0.03 ms per write on this host's disk. */
+int write_file_volatile_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                           struct tote_err **err);
 /* An exclusive flock on fd, waited for (EINTR retried); on failure fd is
  * closed and -1 returned with err naming path.  Returns fd. */
 int lock_exclusive(int fd, const char *path, struct tote_err **err);

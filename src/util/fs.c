@@ -138,6 +138,12 @@ int lock_exclusive(int fd, const char *path, tote_err **err) {
 }
 
 int mkdir_p(const char *path, mode_t mode, tote_err **err) {
+  /* most of the time it is there, or only its last part is missing: one
+   * mkdir, not one per component */
+  if (mkdir(path, mode) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != ENOENT)
+    return err_sys(err, "creating directory %s", path);
   _cleanup_free_ char *p = xstrdup(path);
   for (char *s = p + 1; *s; s++) {
     if (*s != '/')

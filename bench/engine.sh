@@ -39,7 +39,12 @@ echo "== run --rm --network none IMAGE true ($runs runs each)"
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" \
   -n tote "${tote[*]} run --rm --network none bench/bb:1 true" \
   -n podman "${pod[*]} run --rm --network none $limits localhost/bench/bb:1 true"
-jq -r '.results[] | "\(.command): mean \(.mean*1000*10|floor/10) ms ± \(.stddev*1000*10|floor/10), min \(.min*1000*10|floor/10) ms"' "$work/run.json"
+jq -r '.results[] | "\(.command): mean \(.mean*1000*10|floor/10) ms ± \(.stddev*1000*10|floor/10), median \(.median*1000*10|floor/10) ms, min \(.min*1000*10|floor/10) ms"' "$work/run.json"
+# the ratio of medians too: one stall of the host (a run of 800 ms) moves a mean, not a median
+jq -r '"median ratio: \(.results[1].median / .results[0].median * 100 | floor / 100)x"' "$work/run.json"
+# and the two alternating, run by run: the host's speed drifts between hyperfine's two blocks
+python3 bench/interleave.py "$runs" tote "${tote[*]} run --rm --network none bench/bb:1 true" \
+  podman "${pod[*]} run --rm --network none $limits localhost/bench/bb:1 true"
 
 echo "== ps -a with 100 containers"
 for i in $(seq 100); do
@@ -48,14 +53,14 @@ for i in $(seq 100); do
 done
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/ps.json" \
   -n "tote ps -a" "${tote[*]} ps -a" -n "podman ps -a" "${pod[*]} ps -a"
-jq -r '.results[] | "\(.command): mean \(.mean*1000*10|floor/10) ms ± \(.stddev*1000*10|floor/10)"' "$work/ps.json"
+jq -r '.results[] | "\(.command): mean \(.mean*1000*10|floor/10) ms ± \(.stddev*1000*10|floor/10), median \(.median*1000*10|floor/10) ms"' "$work/ps.json"
 
 echo "== exec true into a running container"
 "${tote[@]}" run -d --network none --name ex bench/bb:1 sleep 600 >/dev/null
 "${pod[@]}" run -d --network none $limits --name ex localhost/bench/bb:1 sleep 600 >/dev/null
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/exec.json" \
   -n "tote exec" "${tote[*]} exec ex true" -n "podman exec" "${pod[*]} exec ex true"
-jq -r '.results[] | "\(.command): mean \(.mean*1000*10|floor/10) ms ± \(.stddev*1000*10|floor/10)"' "$work/exec.json"
+jq -r '.results[] | "\(.command): mean \(.mean*1000*10|floor/10) ms ± \(.stddev*1000*10|floor/10), median \(.median*1000*10|floor/10) ms"' "$work/exec.json"
 
 echo "== the monitor's VmRSS, a container sleeping"
 mon=$(jq .monitor_pid "$work/tote/containers/$("${tote[@]}" inspect ex | jq -r '.[0].Id')/container.json")

@@ -35,7 +35,10 @@ echo "== one run of /bin/true ($runs runs each)"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/h.json" \
   -n tote-oci "$TOTE --root $roots/tote run --bundle $bundle bench-one" \
   -n runc "runc --root $roots/runc run --bundle $bundle bench-one"
-jq -r '.results[] | "\(.command): mean \(.mean*1000|floor/1) ms, min \(.min*1000*100|floor/100) ms"' "$work/h.json"
+jq -r '.results[] | "\(.command): mean \(.mean*1000*100|floor/100) ms, median \(.median*1000*100|floor/100) ms, min \(.min*1000*100|floor/100) ms"' "$work/h.json"
+jq -r '"median ratio: \(.results[1].median / .results[0].median * 100 | floor / 100)x"' "$work/h.json"
+python3 bench/interleave.py "$runs" tote-oci "$TOTE --root $roots/tote run --bundle $bundle bench-one" \
+  runc "runc --root $roots/runc run --bundle $bundle bench-one"
 
 echo "== 100 runs in sequence"
 for rt in tote runc; do

@@ -5,8 +5,9 @@
  *   config.json  the config as it was at create (for exec and poststop hooks)
  *   exec.fifo    exists while the container is "created"; start writes one byte
  *
- * Writes are atomic (temp + fsync + rename); every command on a container
- * holds flock(LOCK_EX) on the directory while it changes it. */
+ * Writes are atomic, not flushed (write_file_volatile_at: a state does not
+ * outlive the processes it describes); every command on a container holds
+ * flock(LOCK_EX) on the directory while it changes it. */
 #ifndef TOTE_RUNTIME_STATE_H
 #define TOTE_RUNTIME_STATE_H
 

@@ -47,6 +47,8 @@ static void reserve(struct dbus_buf *b, size_t n) {
 }
 
 static void put(struct dbus_buf *b, const void *p, size_t n) {
+  if (n == 0)
+    return; /* no padding needed, maybe no buffer yet */
   reserve(b, n);
   memcpy(b->data + b->len, p, n);
   b->len += n;

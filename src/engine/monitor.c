@@ -721,7 +721,10 @@ int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, i
   if (o->tty && m->in_fd >= 0) /* our terminal drives the container's (raw since the start) */
     terminal_copy_size(isatty(0) ? 0 : isatty(1) ? 1 : -1, m->in_fd);
   bool in_open = o->interactive && m->in_fd >= 0;
-  while (m->out_fd >= 0 || m->err_fd >= 0 || m->status_fd >= 0) {
+  /* "exited N" is the monitor's last word: once it has come, and the
+   * output with it, the monitor's own exit is not waited for */
+  bool exited = false;
+  while (m->out_fd >= 0 || m->err_fd >= 0 || (m->status_fd >= 0 && !exited)) {
     struct pollfd p[5] = {{m->out_fd, POLLIN, 0}, {m->err_fd, POLLIN, 0},
                           {m->status_fd, POLLIN, 0}, {sigfd, POLLIN, 0},
                           {in_open ? 0 : -1, POLLIN, 0}};
@@ -742,6 +745,7 @@ int eng_monitor_relay(const struct eng_monitor_opts *o, struct eng_monitor *m, i
       } else {
         free(last);
         last = line;
+        exited = strncmp(line, "exited ", 7) == 0;
       }
     }
     if (p[3].revents)

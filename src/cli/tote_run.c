@@ -132,11 +132,12 @@ static int log_opts(long long *max_size, tote_err **err) {
 
 /* The container under its monitor: detached, its id printed; attached,
  * its output relayed and its exit code ours. */
-static int run_monitored(const struct eng_run_opts *o, json_t *c, int sigfd, tote_err **err) {
+static int run_monitored(const struct eng_run_opts *o, json_t *c, json_t *config, int sigfd,
+                         tote_err **err) {
   struct eng_monitor_opts mo = {.root = o->root, .state_root = o->state_root,
                                 .id = json_string_value(json_object_get(c, "id")),
                                 .attach = !run_detach, .tty = run_tty,
-                                .interactive = run_interactive};
+                                .interactive = run_interactive, .config = config};
   struct eng_monitor m;
   int r = eng_monitor_start(&mo, &m, err);
   if (r < 0)
@@ -280,10 +281,12 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   _cleanup_close_ int sigfd = run_detach ? -1 : eng_monitor_block_signals(err);
   if (!run_detach && sigfd < 0)
     return -1;
-  json_t *c = eng_create(&o, err);
+  json_t *config = NULL;
+  json_t *c = eng_create(&o, &config, err);
   if (c == NULL)
     return -1;
-  int r = run_monitored(&o, c, sigfd, err);
+  int r = run_monitored(&o, c, config, sigfd, err);
+  json_decref(config);
   json_decref(c);
   return r;
 }

@@ -52,6 +52,7 @@ struct mon {
   struct eng_linebuf lb[2];
   struct eng_log log;
   pid_t init;
+  json_t *config;   /* the command's tree of config.json, for the first create only */
   bool tty, interactive; /* the record's -t and -i */
   int master;            /* -t: the pty's master (its output is stream 0), else -1 */
   int stdin_w;           /* -i without -t: the container's stdin pipe, else -1 */
@@ -152,16 +153,6 @@ static int open_container(struct mon *m, tote_err **err) {
   return 0;
 }
 
-/* The pid of the container's init, from the runtime's state. */
-static pid_t init_pid(struct mon *m, tote_err **err) {
-  json_t *st = rt_state(&m->rt, m->o->id, err);
-  pid_t pid = (pid_t)json_integer_value(json_object_get(st, "pid"));
-  json_decref(st);
-  if (pid <= 0 && st)
-    err_set(err, 0, "container %.12s: the runtime names no init pid", m->o->id);
-  return pid;
-}
-
 /* The container's stdin during create: /dev/null, or with -i (and no -t)
  * a pipe whose write end the monitor keeps (m->stdin_w).  -1 on error. */
 static int stdin_for(struct mon *m, tote_err **err) {
@@ -208,15 +199,18 @@ static int start_container(struct mon *m, tote_err **err) {
   eng_rt_forget(m->o->state_root, m->o->id);
   _cleanup_free_ char *bundle = xasprintf("%s/containers/%s", m->o->root, m->o->id);
   struct rt_create_opts co = {.id = m->o->id, .bundle = bundle, .use_console_fd = m->tty,
-                              .console_fd = sv[1]};
+                              .console_fd = sv[1], .config_json = m->config,
+                              .init_pid = &m->init};
+  m->config = NULL; /* a restart's create reads the file */
+  m->init = 0;
   int r = rt_create(&m->rt, &co, err);
   bool created = r == 0;
   if (r == 0 && m->tty && unix_recv_fd(sv[0], &m->master, err) < 0)
     r = -1;
-  /* the init's pid while it waits to be started: once started it may be
-   * gone before we could ask */
-  if (r == 0 && (m->init = init_pid(m, err)) <= 0)
-    r = -1;
+  /* the init's pid (while it waits to be started: once started it may be
+   * gone before we could ask) */
+  if (r == 0 && m->init <= 0)
+    r = err_set(err, 0, "container %.12s: the runtime names no init pid", m->o->id);
   if (r == 0)
     r = rt_start(&m->rt, m->o->id, err);
   if (r < 0 && created)
@@ -524,7 +518,8 @@ static int restart(struct mon *m, int code) {
 
 static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_fd, int out_fd,
                                   int err_fd) {
-  struct mon m = {.o = o, .rt = {.root = o->state_root}, .cdir = -1, .dfd = -1, .lockfd = -1,
+  struct mon m = {.o = o, .rt = {.root = o->state_root}, .config = o->config, .cdir = -1,
+                  .dfd = -1, .lockfd = -1,
                   .status_fd = status_fd, .sigfd = -1, .pipe_r = {-1, -1}, .master = -1,
                   .stdin_w = -1, .asrv = {.listen_fd = -1},
                   .attach = {out_fd, err_fd}, .log = {.fd = -1}};

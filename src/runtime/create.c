@@ -63,7 +63,9 @@ static int load_bundle(struct creation *cr, tote_err **err) {
   cr->config_text = read_file_at(bfd, "config.json", &cr->config_len, err);
   if (cr->config_text == NULL)
     return err_wrap(err, "bundle %s", cr->bundle);
-  cr->config = config_parse(cr->config_text, cr->config_len, "config.json", err);
+  cr->config = cr->o->config_json
+                   ? config_parse_tree(cr->o->config_json, "config.json", err)
+                   : config_parse(cr->config_text, cr->config_len, "config.json", err);
   if (cr->config == NULL)
     return -1;
   const char *root = cr->config->root_path;
@@ -436,6 +438,8 @@ int rt_create(const struct rt_context *ctx, const struct rt_create_opts *o, tote
   int r = do_create(&cr, false, err);
   if (r < 0)
     undo_create(&cr);
+  else if (o->init_pid)
+    *o->init_pid = cr.st.pid;
   creation_free(&cr);
   return r;
 }

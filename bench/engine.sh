@@ -33,6 +33,8 @@ trap cleanup EXIT
 tar -C build/rootfs -c . >"$work/rootfs.tar"
 "${tote[@]}" import "$work/rootfs.tar" bench/bb:1 >/dev/null
 "${pod[@]}" import -q "$work/rootfs.tar" localhost/bench/bb:1 >/dev/null
+# the imports' data written back now, not under the first measurements
+sync
 
 echo "== $(uname -r), $(nproc) CPUs; tote $("$TOTE" --version | awk '{print $NF}'); $(podman --version); $(runc --version | head -1)"
 echo "== run --rm --network none IMAGE true ($runs runs each)"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli/tote.h"
+#include "engine/monitor.h"
 #include "engine/userns.h"
 #include "image/store.h"
 #include "runtime/selfclone.h"
@@ -121,6 +122,8 @@ static int dispatch(int argc, char **argv, int *code, tote_err **err) {
 
 int main(int argc, char **argv) {
   log_set_prog("tote");
+  if (argc > 1 && strcmp(argv[1], ENG_MONITOR_ENTRY) == 0) /* tote run's monitor */
+    eng_monitor_exec_main(argc, argv);
   tote_err *err = NULL;
   int code = TOTE_EXIT_OK;
   if (dispatch(argc, argv, &code, &err) < 0) {

@@ -130,24 +130,21 @@ static int log_opts(long long *max_size, tote_err **err) {
   return 0;
 }
 
-/* The container under its monitor: detached, its id printed; attached,
- * its output relayed and its exit code ours. */
-static int run_monitored(const struct eng_run_opts *o, json_t *c, json_t *config, int sigfd,
-                         tote_err **err) {
-  struct eng_monitor_opts mo = {.root = o->root, .state_root = o->state_root,
-                                .id = json_string_value(json_object_get(c, "id")),
-                                .attach = !run_detach, .tty = run_tty,
-                                .interactive = run_interactive, .config = config};
-  struct eng_monitor m;
-  int r = eng_monitor_start(&mo, &m, err);
+/* The container under its monitor (spawned before the container was
+ * made, mo without an id then): detached, its id printed; attached, its
+ * output relayed and its exit code ours. */
+static int run_monitored(struct eng_monitor_opts *mo, struct eng_monitor *m, json_t *c,
+                         int sigfd, tote_err **err) {
+  mo->id = json_string_value(json_object_get(c, "id"));
+  int r = eng_monitor_go(mo, m, err);
   if (r < 0)
     return tote_start_failed(r, err);
   int code = TOTE_EXIT_OK;
   if (run_detach)
-    printf("%s\n", mo.id);
-  else if (eng_monitor_relay(&mo, &m, sigfd, &code, err) < 0)
+    printf("%s\n", mo->id);
+  else if (eng_monitor_relay(mo, m, sigfd, &code, err) < 0)
     code = -1;
-  eng_monitor_close(&m);
+  eng_monitor_close(m);
   return code;
 }
 
@@ -281,12 +278,20 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   _cleanup_close_ int sigfd = run_detach ? -1 : eng_monitor_block_signals(err);
   if (!run_detach && sigfd < 0)
     return -1;
-  json_t *config = NULL;
-  json_t *c = eng_create(&o, &config, err);
-  if (c == NULL)
+  /* the monitor executes itself from tote's protected copy (it is the
+   * parent of the container's processes) while the container is made */
+  struct eng_monitor_opts mo = {.root = o.root, .state_root = o.state_root,
+                                .attach = !run_detach, .tty = run_tty,
+                                .interactive = run_interactive};
+  struct eng_monitor mon;
+  if (eng_monitor_prespawn(&mo, &mon, err) < 0)
     return -1;
-  int r = run_monitored(&o, c, config, sigfd, err);
-  json_decref(config);
+  json_t *c = eng_create(&o, NULL, err);
+  if (c == NULL) {
+    eng_monitor_close(&mon); /* it ends, having done nothing */
+    return -1;
+  }
+  int r = run_monitored(&mo, &mon, c, sigfd, err);
   json_decref(c);
   return r;
 }
@@ -294,7 +299,7 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
 const struct tote_cmd tote_run_cmd = {
     "run", "[flags] IMAGE [COMMAND [ARG...]]  |  [flags] --rootfs PATH COMMAND [ARG...]",
     "run a command in a new container of IMAGE; exit with its status (-d: print its id)", do_run,
-    run_opts, true};
+    run_opts, false /* its monitor, the container's parent, is protected: eng_monitor_prespawn */};
 
 /* ---- ps ---- */
 

@@ -29,6 +29,7 @@
 #include "engine/netattach.h"
 #include "engine/run.h"
 #include "runtime/runtime.h"
+#include "runtime/selfclone.h"
 #include "runtime/spawn.h"
 #include "runtime/terminal.h"
 #include "util/err.h"
@@ -607,7 +608,10 @@ void eng_monitor_close(struct eng_monitor *m) {
   }
 }
 
-int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
+/* The status socket pair and, attached, the output pipes: ours in m, the
+ * monitor's ends in mine[0..2] (-1 for pipes not made). */
+static int make_channels(const struct eng_monitor_opts *o, struct eng_monitor *m, int mine[3],
+                         tote_err **err) {
   int st[2], out[2] = {-1, -1}, er[2] = {-1, -1};
   *m = (struct eng_monitor){.status_fd = -1, .out_fd = -1, .err_fd = -1, .in_fd = -1};
   /* a socket pair: the container's input comes over it (SCM_RIGHTS) */
@@ -622,31 +626,24 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
     errno = e;
     return err_sys(err, "pipe");
   }
-  fflush(stdout);
-  fflush(stderr);
-  if (o->attach && o->tty) { /* eng_monitor_close restores it */
-    int raw = terminal_raw(0, &m->saved, NULL);
-    m->raw = raw == 1;
-  }
-  /* one fork: the monitor makes a session of its own, and when the
-   * command exits first (-d) it is reparented as a grandchild would be */
-  pid_t p = fork();
-  if (p == 0)
-    monitor_main(o, st[1], out[1], er[1]);
-  int e = errno;
-  close(st[1]);
-  if (o->attach) {
-    close(out[1]);
-    close(er[1]);
-  }
   m->status_fd = st[0];
   m->out_fd = out[0];
   m->err_fd = er[0];
-  if (p < 0) {
-    eng_monitor_close(m);
-    errno = e;
-    return err_sys(err, "starting the monitor");
-  }
+  mine[0] = st[1];
+  mine[1] = out[1];
+  mine[2] = er[1];
+  return 0;
+}
+
+static void close_theirs(int mine[3]) {
+  for (int i = 0; i < 3; i++)
+    if (mine[i] >= 0)
+      close(mine[i]);
+}
+
+/* The monitor's first report: it runs the container (and, attached with -t
+ * or -i, sends the container's input) or says why not. */
+static int await_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
   _cleanup_free_ char *line = read_report(m->status_fd);
   int r = parse_start(o->id, line, m, err);
   if (r == 0 && o->attach && (o->tty || o->interactive) &&
@@ -659,6 +656,96 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
   if (r < 0)
     eng_monitor_close(m);
   return r;
+}
+
+static void make_raw(const struct eng_monitor_opts *o, struct eng_monitor *m) {
+  if (o->attach && o->tty) { /* eng_monitor_close restores it */
+    int raw = terminal_raw(0, &m->saved, NULL);
+    m->raw = raw == 1;
+  }
+}
+
+int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
+  int mine[3];
+  if (make_channels(o, m, mine, err) < 0)
+    return -1;
+  fflush(stdout);
+  fflush(stderr);
+  make_raw(o, m);
+  /* one fork: the monitor makes a session of its own, and when the
+   * command exits first (-d) it is reparented as a grandchild would be */
+  pid_t p = fork();
+  if (p == 0)
+    monitor_main(o, mine[0], mine[1], mine[2]);
+  int e = errno;
+  close_theirs(mine);
+  if (p < 0) {
+    eng_monitor_close(m);
+    errno = e;
+    return err_sys(err, "starting the monitor");
+  }
+  return await_start(o, m, err);
+}
+
+int eng_monitor_prespawn(const struct eng_monitor_opts *o, struct eng_monitor *m,
+                         tote_err **err) {
+  int mine[3];
+  if (make_channels(o, m, mine, err) < 0)
+    return -1;
+  fflush(stdout);
+  fflush(stderr);
+  pid_t p = fork();
+  if (p == 0) {
+    char fd[3][16], flags[8];
+    for (int i = 0; i < 3; i++) {
+      if (mine[i] >= 0)
+        fcntl(mine[i], F_SETFD, 0); /* through the exec */
+      snprintf(fd[i], sizeof fd[i], "%d", mine[i]);
+    }
+    snprintf(flags, sizeof flags, "%s%s%s", o->attach ? "a" : "-", o->tty ? "t" : "-",
+             o->interactive ? "i" : "-");
+    char *argv[] = {"tote", ENG_MONITOR_ENTRY, (char *)o->root, (char *)o->state_root, flags,
+                    fd[0], fd[1], fd[2], NULL};
+    tote_err *e = NULL;
+    if (selfclone_ensure(argv, "tote", &e) == 0) /* already the protected copy */
+      eng_monitor_exec_main(8, argv);
+    _exit(125); /* the command sees the status socket close */
+  }
+  int e = errno;
+  close_theirs(mine);
+  if (p < 0) {
+    eng_monitor_close(m);
+    errno = e;
+    return err_sys(err, "starting the monitor");
+  }
+  return 0;
+}
+
+int eng_monitor_go(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
+  make_raw(o, m);
+  _cleanup_free_ char *go = xasprintf("go %s\n", o->id);
+  if (write_all_fd(m->status_fd, go, strlen(go)) < 0) {
+    eng_monitor_close(m);
+    return err_set(err, 0, "the monitor of container %.12s is gone before it could start it",
+                   o->id);
+  }
+  return await_start(o, m, err);
+}
+
+noreturn void eng_monitor_exec_main(int argc, char **argv) {
+  tote_err *err = NULL;
+  /* run by hand, not from the protected copy: become it first */
+  if (argc != 8 || selfclone_ensure(argv, "tote", &err) < 0)
+    _exit(125);
+  const char *flags = argv[4];
+  int st = atoi(argv[5]), out = atoi(argv[6]), er = atoi(argv[7]);
+  _cleanup_free_ char *line = read_report(st);
+  if (line == NULL || strncmp(line, "go ", 3) != 0)
+    _exit(0); /* the command made no container */
+  struct eng_monitor_opts o = {.root = argv[2], .state_root = argv[3], .id = line + 3,
+                               .attach = flags[0] == 'a', .tty = flags[1] == 't',
+                               .interactive = flags[2] == 'i'};
+  monitor_main(&o, st, out, er);
 }
 
 int eng_monitor_block_signals(tote_err **err) {

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdnoreturn.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -69,6 +70,21 @@ struct eng_monitor {
  * -1 for any other failure. */
 int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m,
                       struct tote_err **err);
+/* The same in two steps, for tote run: the monitor is spawned before the
+ * container is made (o->id NULL), and executes itself from the protected
+ * copy of tote (runtime/selfclone.h) while the command makes the
+ * container; eng_monitor_go names it and waits for the first report as
+ * eng_monitor_start does.  Closing m (eng_monitor_close) instead of going
+ * on lets the monitor end without doing anything. */
+int eng_monitor_prespawn(const struct eng_monitor_opts *o, struct eng_monitor *m,
+                         struct tote_err **err);
+int eng_monitor_go(const struct eng_monitor_opts *o, struct eng_monitor *m,
+                   struct tote_err **err);
+/* The entry of such a monitor: `tote __monitor ROOT STATE_ROOT FLAGS FD FD
+ * FD` (tote_main), not a command of tote's. */
+#define ENG_MONITOR_ENTRY "__monitor"
+noreturn void eng_monitor_exec_main(int argc, char **argv);
+
 /* Attached: copy the container's stdout and stderr to ours, forward the
  * signals we get (HUP, INT, QUIT, TERM, USR1, USR2, WINCH, CONT) to it,
  * until the monitor reports the exit code.  Call with those signals

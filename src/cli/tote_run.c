@@ -286,7 +286,7 @@ static int do_run(const struct tote_ctx *ctx, int argc, char **argv, tote_err **
   struct eng_monitor mon;
   if (eng_monitor_prespawn(&mo, &mon, err) < 0)
     return -1;
-  json_t *c = eng_create(&o, NULL, err);
+  json_t *c = eng_create(&o, err);
   if (c == NULL) {
     eng_monitor_close(&mon); /* it ends, having done nothing */
     return -1;

@@ -53,7 +53,6 @@ struct mon {
   struct eng_linebuf lb[2];
   struct eng_log log;
   pid_t init;
-  json_t *config;   /* the command's tree of config.json, for the first create only */
   bool tty, interactive; /* the record's -t and -i */
   int master;            /* -t: the pty's master (its output is stream 0), else -1 */
   int stdin_w;           /* -i without -t: the container's stdin pipe, else -1 */
@@ -200,9 +199,7 @@ static int start_container(struct mon *m, tote_err **err) {
   eng_rt_forget(m->o->state_root, m->o->id);
   _cleanup_free_ char *bundle = xasprintf("%s/containers/%s", m->o->root, m->o->id);
   struct rt_create_opts co = {.id = m->o->id, .bundle = bundle, .use_console_fd = m->tty,
-                              .console_fd = sv[1], .config_json = m->config,
-                              .init_pid = &m->init};
-  m->config = NULL; /* a restart's create reads the file */
+                              .console_fd = sv[1], .init_pid = &m->init};
   m->init = 0;
   int r = rt_create(&m->rt, &co, err);
   bool created = r == 0;
@@ -519,8 +516,7 @@ static int restart(struct mon *m, int code) {
 
 static noreturn void monitor_main(const struct eng_monitor_opts *o, int status_fd, int out_fd,
                                   int err_fd) {
-  struct mon m = {.o = o, .rt = {.root = o->state_root}, .config = o->config, .cdir = -1,
-                  .dfd = -1, .lockfd = -1,
+  struct mon m = {.o = o, .rt = {.root = o->state_root}, .cdir = -1, .dfd = -1, .lockfd = -1,
                   .status_fd = status_fd, .sigfd = -1, .pipe_r = {-1, -1}, .master = -1,
                   .stdin_w = -1, .asrv = {.listen_fd = -1},
                   .attach = {out_fd, err_fd}, .log = {.fd = -1}};

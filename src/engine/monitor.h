@@ -49,8 +49,6 @@ struct eng_monitor_opts {
   bool attach;            /* the command relays the output (foreground run) */
   bool keep_on_failure;   /* tote start: a container that cannot start stays */
   bool tty, interactive;  /* attached: the record's -t and -i (the input comes to us) */
-  json_t *config;         /* the tree config.json was just written from, or NULL: the
-                             monitor's first create does not parse the file again */
 };
 
 struct eng_monitor {

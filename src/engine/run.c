@@ -431,7 +431,7 @@ static json_t *source(struct img_store *s, const struct eng_run_opts *o, char **
   return img;
 }
 
-json_t *eng_create(const struct eng_run_opts *o, json_t **config, tote_err **err) {
+json_t *eng_create(const struct eng_run_opts *o, tote_err **err) {
   struct img_store s;
   if (img_store_open(o->root, &s, err) < 0)
     return NULL;
@@ -507,8 +507,6 @@ json_t *eng_create(const struct eng_run_opts *o, json_t **config, tote_err **err
     json_decref(c);
     return NULL;
   }
-  if (config)
-    *config = json_incref(spec);
   json_decref(spec);
   return c;
 }

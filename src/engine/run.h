@@ -56,9 +56,8 @@ struct eng_run_opts {
  * what tote inspect and tote start need: rootfs, lower, auto_remove,
  * log_max_size, stop_signal, docker's config), upper/ work/ rootfs/, the
  * overlay mounted and config.json written.  A new reference, or NULL with
- * err and nothing left behind; *config (when config is not NULL) gets a
- * reference to the tree config.json was written from. */
-json_t *eng_create(const struct eng_run_opts *o, json_t **config, struct tote_err **err);
+ * err and nothing left behind. */
+json_t *eng_create(const struct eng_run_opts *o, struct tote_err **err);
 
 /* The overlay of the record's "lower" layers on its "rootfs" (nothing for
  * --rootfs containers), and its unmounting. */

@@ -161,14 +161,9 @@ struct rt_config *config_parse(const char *data, size_t len, const char *name, t
   json_t *root = load_json(data, len, name, err);
   if (root == NULL)
     return NULL;
-  struct rt_config *c = config_parse_tree(root, name, err);
-  json_decref(root);
-  return c;
-}
-
-struct rt_config *config_parse_tree(json_t *root, const char *name, tote_err **err) {
   struct rt_config *c = xzalloc(sizeof *c);
   int r = parse_root_object(root, c, err);
+  json_decref(root);
   if (r < 0) {
     err_wrap(err, "%s", name);
     config_free(c);

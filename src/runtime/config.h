@@ -213,8 +213,6 @@ struct rt_config *config_load(int dirfd, const char *path, struct tote_err **err
 /* Parse from a buffer; `name` is used in error messages. */
 struct rt_config *config_parse(const char *data, size_t len, const char *name,
                                struct tote_err **err);
-/* The same from a tree a caller parsed or built (not kept). */
-struct rt_config *config_parse_tree(json_t *root, const char *name, struct tote_err **err);
 void config_free(struct rt_config *c);
 
 /* Parse a standalone process object (exec --process FILE). */

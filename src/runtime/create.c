@@ -63,9 +63,7 @@ static int load_bundle(struct creation *cr, tote_err **err) {
   cr->config_text = read_file_at(bfd, "config.json", &cr->config_len, err);
   if (cr->config_text == NULL)
     return err_wrap(err, "bundle %s", cr->bundle);
-  cr->config = cr->o->config_json
-                   ? config_parse_tree(cr->o->config_json, "config.json", err)
-                   : config_parse(cr->config_text, cr->config_len, "config.json", err);
+  cr->config = config_parse(cr->config_text, cr->config_len, "config.json", err);
   if (cr->config == NULL)
     return -1;
   const char *root = cr->config->root_path;

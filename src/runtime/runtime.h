@@ -29,10 +29,6 @@ struct rt_create_opts {
   bool no_pivot;
   bool no_new_keyring;
   int preserve_fds;
-  /* The tree of the bundle's config.json when the caller has it (the
-   * engine's monitor, forked by the command that just wrote the file from
-   * it): not parsed again.  The file is still read, for the state's copy. */
-  json_t *config_json;
   pid_t *init_pid; /* when not NULL: set to the init's pid once created */
 };
 

@@ -25,14 +25,14 @@ int tote_engine(const struct tote_ctx *ctx, struct eng_ctx *e, tote_err **err) {
 }
 
 /* docker's codes when the command could not start: not found 127, not
- * executable 126; tote's own errors 125. */
+ * executable (or, for exec, no -w directory) 126; tote's own errors 125. */
 int tote_start_failed(int r, tote_err **err) {
   int e = r == ENG_RUNTIME_FAILED ? (*err)->errnum : 0;
-  if (e != ENOENT && e != EACCES)
+  if (e != ENOENT && e != EACCES && r != ENG_NOT_INVOKED)
     return -1;
   log_error_exit_msg("tote", (*err)->msg);
   err_free(err);
-  return e == ENOENT ? 127 : 126;
+  return r == ENG_RUNTIME_FAILED && e == ENOENT ? 127 : 126;
 }
 
 json_t *tote_find(const struct tote_ctx *ctx, struct eng_ctx *e, const char *arg,

@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/lifecycle.h"
@@ -78,6 +80,31 @@ static void restore_stdio(const int saved[3]) {
     }
 }
 
+/* Whether dir is a directory in the container, as its processes see it
+ * (volumes and tmpfs included): looked up under its init's root.  0, or
+ * ENG_NOT_INVOKED with err when it is not; anything else undecided goes to
+ * the runtime, which fails as it does. */
+static int check_workdir(json_t *c, const char *dir, tote_err **err) {
+  _cleanup_free_ char *root = xasprintf("/proc/%lld/root",
+                                        (long long)json_integer_value(json_object_get(c, "pid")));
+  _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return 0;
+  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  int fd = (int)syscall(SYS_openat2, rootfd, dir, &how, sizeof how);
+  if (fd >= 0) {
+    close(fd);
+    return 0;
+  }
+  if (errno != ENOENT && errno != ENOTDIR)
+    return 0;
+  err_set(err, 0, "-w %s: %s in container %s (make it first, or leave -w out)", dir,
+          errno == ENOTDIR ? "not a directory" : "no such directory",
+          json_string_value(json_object_get(c, "name")));
+  return ENG_NOT_INVOKED;
+}
+
 int eng_exec(const struct eng_ctx *e, json_t *c, const struct eng_exec_opts *o, int *exit_code,
              tote_err **err) {
   const char *id = json_string_value(json_object_get(c, "id"));
@@ -89,6 +116,8 @@ int eng_exec(const struct eng_ctx *e, json_t *c, const struct eng_exec_opts *o, 
   if (p == NULL)
     return -1;
   int r = apply(p, c, o, err);
+  if (r == 0 && o->workdir)
+    r = check_workdir(c, o->workdir, err);
   *exit_code = 0;
   if (r == 0) {
     struct rt_exec_opts xo = {.id = id, .process = p, .detach = o->detach};

@@ -71,6 +71,10 @@ void eng_discard(const char *root, int cdir, json_t *c, bool volumes);
  * the container: err's errnum is then ENOENT for a command not found and
  * EACCES for one not executable (docker's 127 and 126). */
 #define ENG_RUNTIME_FAILED (-2)
+/* What tote exec returns when its command cannot be invoked for want of
+ * something else than the command's file: a -w directory the container
+ * lacks (docker's 126). */
+#define ENG_NOT_INVOKED (-3)
 
 /* The runtime's state of the engine's containers, as root. */
 #define ENG_STATE_ROOT "/run/tote"

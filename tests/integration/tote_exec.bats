@@ -51,6 +51,18 @@ teardown() { store_teardown; }
 	run -0 tote exec box test -e /tmp/done
 }
 
+@test "exec -w: a directory the container lacks, or a file, is docker's 126 with a line naming it; one only inside a mount of the container is found" {
+	run -126 --separate-stderr tote exec -w /nope box pwd
+	[ "$stderr" = "tote: -w /nope: no such directory in container box (make it first, or leave -w out)" ]
+	[ -z "$output" ]
+	run -126 --separate-stderr tote exec -w /etc/passwd box pwd
+	[ "$stderr" = "tote: -w /etc/passwd: not a directory in container box (make it first, or leave -w out)" ]
+	# made in the container's own /dev/shm (a tmpfs the host's view of its rootfs does not show)
+	run -0 tote exec box mkdir -p /dev/shm/inside
+	run -0 tote exec -w /dev/shm/inside box pwd
+	[ "$output" = /dev/shm/inside ]
+}
+
 @test "exec: docker's codes (127 not found, 126 not executable, 125 tote's own), and the refusals" {
 	run -127 --separate-stderr tote exec box nope
 	[[ "$stderr" == *"nope: executable file not found"* ]]

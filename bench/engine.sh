@@ -26,7 +26,10 @@ limits="--ulimit nofile=$(cap "$(ulimit -Sn)"):$(cap "$(ulimit -Hn)") --ulimit n
 cleanup() {
   "${tote[@]}" rm -f $("${tote[@]}" ps -a -q --no-trunc 2>/dev/null) >/dev/null 2>&1 || true
   "${pod[@]}" rm -af -t 0 >/dev/null 2>&1 || true
-  umount -R "$work"/podman* 2>/dev/null || true
+  # podman's storage is an overlay mount under it, which stays after podman: every
+  # mount under $work, deepest first
+  awk -v w="$work/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+    while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -26,7 +26,10 @@ cap() { [ "$1" = unlimited ] || [ "$1" -gt 4096 ] && echo 4096 || echo "$1"; }
 limits="--ulimit nofile=$(cap "$(ulimit -Sn)"):$(cap "$(ulimit -Hn)") --ulimit nproc=$(cap "$(ulimit -Su)"):$(cap "$(ulimit -Hu)")"
 cleanup() {
   if command -v podman >/dev/null; then "${pod[@]}" rm -af >/dev/null 2>&1 || true; fi
-  umount -R "$work"/podman* 2>/dev/null || true
+  # podman's storage is an overlay mount under it, which stays after podman: every
+  # mount under $work, deepest first
+  awk -v w="$work/" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+    while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -3,16 +3,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine/lifecycle.h"
 #include "engine/run.h"
 #include "engine/user.h"
 #include "runtime/config.h"
+#include "runtime/pathat.h"
 #include "runtime/runtime.h"
 #include "util/err.h"
 #include "util/xalloc.h"
@@ -90,17 +89,16 @@ static int check_workdir(json_t *c, const char *dir, tote_err **err) {
   _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return 0;
-  struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-  int fd = (int)syscall(SYS_openat2, rootfd, dir, &how, sizeof how);
+  int fd = pathat_open(rootfd, dir, O_PATH | O_DIRECTORY);
+  int e = errno;
   if (fd >= 0) {
     close(fd);
     return 0;
   }
-  if (errno != ENOENT && errno != ENOTDIR)
+  if (e != ENOENT && e != ENOTDIR)
     return 0;
   err_set(err, 0, "-w %s: %s in container %s (make it first, or leave -w out)", dir,
-          errno == ENOTDIR ? "not a directory" : "no such directory",
+          e == ENOTDIR ? "not a directory" : "no such directory",
           json_string_value(json_object_get(c, "name")));
   return ENG_NOT_INVOKED;
 }

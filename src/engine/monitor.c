@@ -661,18 +661,20 @@ static void make_raw(const struct eng_monitor_opts *o, struct eng_monitor *m) {
   }
 }
 
-int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
-  int mine[3];
+/* The channels made and the monitor's process forked: 0 in the child (its
+ * ends in mine), the child's pid in the command (ours in m), -1 with err.
+ * raw: attached -t, our terminal raw from before the fork. */
+static pid_t fork_monitor(const struct eng_monitor_opts *o, struct eng_monitor *m, int mine[3],
+                          bool raw, tote_err **err) {
   if (make_channels(o, m, mine, err) < 0)
     return -1;
   fflush(stdout);
   fflush(stderr);
-  make_raw(o, m);
-  /* one fork: the monitor makes a session of its own, and when the
-   * command exits first (-d) it is reparented as a grandchild would be */
+  if (raw)
+    make_raw(o, m);
   pid_t p = fork();
   if (p == 0)
-    monitor_main(o, mine[0], mine[1], mine[2]);
+    return 0;
   int e = errno;
   close_theirs(mine);
   if (p < 0) {
@@ -680,41 +682,39 @@ int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, t
     errno = e;
     return err_sys(err, "starting the monitor");
   }
-  return await_start(o, m, err);
+  return p;
+}
+
+int eng_monitor_start(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {
+  int mine[3];
+  /* one fork: the monitor makes a session of its own, and when the
+   * command exits first (-d) it is reparented as a grandchild would be */
+  pid_t p = fork_monitor(o, m, mine, true, err);
+  if (p == 0)
+    monitor_main(o, mine[0], mine[1], mine[2]);
+  return p < 0 ? -1 : await_start(o, m, err);
 }
 
 int eng_monitor_prespawn(const struct eng_monitor_opts *o, struct eng_monitor *m,
                          tote_err **err) {
   int mine[3];
-  if (make_channels(o, m, mine, err) < 0)
-    return -1;
-  fflush(stdout);
-  fflush(stderr);
-  pid_t p = fork();
-  if (p == 0) {
-    char fd[3][16], flags[8];
-    for (int i = 0; i < 3; i++) {
-      if (mine[i] >= 0)
-        fcntl(mine[i], F_SETFD, 0); /* through the exec */
-      snprintf(fd[i], sizeof fd[i], "%d", mine[i]);
-    }
-    snprintf(flags, sizeof flags, "%s%s%s", o->attach ? "a" : "-", o->tty ? "t" : "-",
-             o->interactive ? "i" : "-");
-    char *argv[] = {"tote", ENG_MONITOR_ENTRY, (char *)o->root, (char *)o->state_root, flags,
-                    fd[0], fd[1], fd[2], NULL};
-    tote_err *e = NULL;
-    if (selfclone_ensure(argv, "tote", &e) == 0) /* already the protected copy */
-      eng_monitor_exec_main(8, argv);
-    _exit(125); /* the command sees the status socket close */
+  pid_t p = fork_monitor(o, m, mine, false, err);
+  if (p != 0)
+    return p < 0 ? -1 : 0;
+  char fd[3][16], flags[8];
+  for (int i = 0; i < 3; i++) {
+    if (mine[i] >= 0)
+      fcntl(mine[i], F_SETFD, 0); /* through the exec */
+    snprintf(fd[i], sizeof fd[i], "%d", mine[i]);
   }
-  int e = errno;
-  close_theirs(mine);
-  if (p < 0) {
-    eng_monitor_close(m);
-    errno = e;
-    return err_sys(err, "starting the monitor");
-  }
-  return 0;
+  snprintf(flags, sizeof flags, "%s%s%s", o->attach ? "a" : "-", o->tty ? "t" : "-",
+           o->interactive ? "i" : "-");
+  char *argv[] = {"tote", ENG_MONITOR_ENTRY, (char *)o->root, (char *)o->state_root, flags,
+                  fd[0], fd[1], fd[2], NULL};
+  tote_err *e = NULL;
+  if (selfclone_ensure(argv, "tote", &e) == 0) /* already the protected copy */
+    eng_monitor_exec_main(8, argv);
+  _exit(125); /* the command sees the status socket close */
 }
 
 int eng_monitor_go(const struct eng_monitor_opts *o, struct eng_monitor *m, tote_err **err) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -93,11 +94,14 @@ static char *write_temp_at(int dirfd, const char *path, const void *data, size_t
   return tmp;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
-                         tote_err **err) {
-  _cleanup_free_ char *tmp = write_temp_at(dirfd, path, data, len, mode, err);
-  if (tmp == NULL)
-    return -1;
+/* tmp renamed over path, or (exchange) swapped with it and the old one
+ * unlinked; a filesystem without the exchange gets the rename. */
+static int put_in_place(int dirfd, const char *tmp, const char *path, bool exchange,
+                        tote_err **err) {
+  if (exchange && renameat2(dirfd, tmp, dirfd, path, RENAME_EXCHANGE) == 0) {
+    unlinkat(dirfd, tmp, 0); /* the old content, now under the temp name */
+    return 0;
+  }
   if (renameat(dirfd, tmp, dirfd, path) < 0) {
     err_sys(err, "renaming %s to %s", tmp, path);
     unlinkat(dirfd, tmp, 0);
@@ -106,25 +110,18 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
   return 0;
 }
 
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                         tote_err **err) {
+  _cleanup_free_ char *tmp = write_temp_at(dirfd, path, data, len, mode, err);
+  return tmp ? put_in_place(dirfd, tmp, path, false, err) : -1;
+}
+
 int write_file_volatile_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                            tote_err **err) {
   struct stat st;
-  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-    return write_file_atomic_at(dirfd, path, data, len, mode, err);
+  bool exchange = fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
   _cleanup_free_ char *tmp = write_temp_at(dirfd, path, data, len, mode, err);
-  if (tmp == NULL)
-    return -1;
-  if (renameat2(dirfd, tmp, dirfd, path, RENAME_EXCHANGE) == 0) {
-    unlinkat(dirfd, tmp, 0); /* the old content, now under the temp name */
-    return 0;
-  }
-  /* a filesystem without the exchange: a plain rename */
-  if (renameat(dirfd, tmp, dirfd, path) < 0) {
-    err_sys(err, "renaming %s to %s", tmp, path);
-    unlinkat(dirfd, tmp, 0);
-    return -1;
-  }
-  return 0;
+  return tmp ? put_in_place(dirfd, tmp, path, exchange, err) : -1;
 }
 
 int lock_exclusive(int fd, const char *path, tote_err **err) {
